@@ -1,0 +1,85 @@
+"""Index parameters: the user states intent (the shortest copy that must always be found),
+the code derives k-gram length and winnowing window, and both are saved with the index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from wherefrom.errors import BadInputError, IncompatibleIndexError
+
+FORMAT_VERSION = 1
+NORMAL_FORM_VERSION = 1
+
+
+def derive_k(min_tokens: int) -> int:
+    """k-gram length for a guarantee of `min_tokens`: short enough that an edited copy keeps
+    many intact k-grams, long enough that a k-gram is rarely shared by chance."""
+    return max(3, min(12, round(min_tokens / 5)))
+
+
+@dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """Parameters saved beside an index and checked when it is opened.
+
+    Every shared run of at least `min_tokens` = k + w - 1 normal-form tokens shares a stored
+    fingerprint (the winnowing guarantee); shorter copies are found with a probability that
+    falls with their length.
+    """
+
+    min_tokens: int = 25
+    k: int = 0
+    w: int = 0
+    code_abstract_k: int = 0
+    common_threshold: int = 100
+    max_postings: int = 2000
+    hash_only: bool = False
+    store_level: int = 10
+    format_version: int = FORMAT_VERSION
+    normal_form_version: int = NORMAL_FORM_VERSION
+
+    def __post_init__(self) -> None:
+        if self.min_tokens < 4:
+            raise BadInputError(f"--min-tokens must be at least 4, got {self.min_tokens}")
+        k = self.k or derive_k(self.min_tokens)
+        if k >= self.min_tokens:
+            raise BadInputError(
+                f"k={k} must be smaller than --min-tokens={self.min_tokens}; lower k or raise min_tokens"
+            )
+        object.__setattr__(self, "k", k)
+        object.__setattr__(self, "w", self.w or self.min_tokens - k + 1)
+        object.__setattr__(self, "code_abstract_k", self.code_abstract_k or min(2 * k, self.min_tokens - 1))
+        if self.common_threshold < 2:
+            raise BadInputError(f"common_threshold must be at least 2, got {self.common_threshold}")
+
+    @property
+    def guaranteed_tokens(self) -> int:
+        return self.k + self.w - 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> IndexConfig:
+        try:
+            raw: dict[str, Any] = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise IncompatibleIndexError(f"{where}: index configuration is not JSON ({error})") from None
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise IncompatibleIndexError(
+                f"{where}: index was written by a newer wherefrom (unknown settings {sorted(unknown)})"
+            )
+        config = cls(**raw)
+        if config.format_version != FORMAT_VERSION:
+            raise IncompatibleIndexError(
+                f"{where}: index format {config.format_version}, this wherefrom reads {FORMAT_VERSION}; rebuild the index"
+            )
+        if config.normal_form_version != NORMAL_FORM_VERSION:
+            raise IncompatibleIndexError(
+                f"{where}: index normal form {config.normal_form_version}, this wherefrom uses "
+                f"{NORMAL_FORM_VERSION}; rebuild the index"
+            )
+        return config

@@ -1,0 +1,49 @@
+"""The failure modes a user can cause, one class each.
+
+Every message names the file, record or field and what is wrong; the CLI prints it on one
+line and exits 2, the service answers 4xx.
+"""
+
+
+class WherefromError(Exception):
+    """Base of every error caused by input or usage, never by a bug."""
+
+
+class BadInputError(WherefromError):
+    """A file, record or field that cannot be read as asked."""
+
+
+class EmptyCorpusError(WherefromError):
+    """A build found no document to index."""
+
+
+class IndexMissingError(WherefromError):
+    """The index folder does not exist or holds no published index."""
+
+
+class IndexCorruptError(WherefromError):
+    """A published file does not match its checksum, size or format version."""
+
+
+class IncompatibleIndexError(WherefromError):
+    """The index was built with parameters or a format this code cannot query as asked."""
+
+
+class MissingExtraError(WherefromError):
+    """An optional capability whose dependencies are not installed."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{module}' package: pip install 'wherefrom[{extra}]'"
+        )
+        self.extra = extra
+
+
+def require(module: str, feature: str, extra: str):  # noqa: ANN201 - returns a module
+    """Import an optional dependency or fail with the exact install line."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise MissingExtraError(feature, extra, module.split(".")[0]) from error

@@ -1,0 +1,232 @@
+"""Code normal form: whitespace, comments and layout do not matter.
+
+Two channels share one token list: the exact token text, and an abstracted channel where
+identifiers and literals become placeholders (finds copies with renamed variables).
+Languages of the common families (Python-like `#` comments, C-like `//` and `/* */`,
+SQL/Lua/Haskell-like `--`) go through a compiled lexer of the family's comment, string,
+number, identifier and operator rules, vectorized with one `re.split`; every other language
+goes through its Pygments lexer.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, register_normalizer
+
+IDENTIFIER = "\x00ID"
+LITERAL = "\x00LIT"
+
+_NUMBER = r"(?:0[xXbBoO][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)[a-zA-Z]*"
+_IDENT = r"[^\W\d]\w*"
+_C_OPS = (
+    r">>>=|<<=|>>=|===|!==|\.\.\.|->|::|\+\+|--|&&|\|\||==|!=|<=|>=|\+=|-=|\*=|/=|%=|&=|\|=|\^=|"
+    r"<<|>>|=>|\?\?|[^\s\w]"
+)
+_PY_OPS = r"\*\*=|//=|>>=|<<=|->|:=|==|!=|<=|>=|\*\*|//|<<|>>|\+=|-=|\*=|/=|%=|&=|\|=|\^=|@=|[^\s\w]"
+_DQ = r'"(?:[^"\\\n]|\\.)*"'
+_SQ = r"'(?:[^'\\\n]|\\.)*'"
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    name: str
+    comment: str
+    string: str
+    operator: str
+    keywords: frozenset[str]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self)
+
+
+@lru_cache(maxsize=8)
+def _compiled(family: Family) -> re.Pattern[str]:
+    return re.compile(
+        rf"({family.comment})|({family.string})|({_NUMBER})|({_IDENT})|({family.operator})",
+        re.DOTALL,
+    )
+
+
+_C_KEYWORDS = frozenset(
+    """auto break case catch char class const continue default delete do double else enum
+    extends extern false final finally float for fn func function go goto if impl implements
+    import in instanceof int interface let long match mod mut namespace new nil null package
+    private protected pub public return self short signed sizeof static struct super switch
+    this throw throws true try type typedef typeof union unsigned use using var void volatile
+    while yield async await export from default println printf len string bool""".split()
+)
+_PY_KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins))
+_SQL_KEYWORDS = frozenset(
+    """select from where and or not insert into update delete create table index join on
+    group by order having limit as local function end then if else elseif return do while
+    for in nil true false let where module import data type case of""".split()
+)
+
+PY_FAMILY = Family(
+    "hash",
+    r"#[^\n]*",
+    r"(?:[rRbBuUfF]{1,2})?(?:'''.*?'''|\"\"\".*?\"\"\"|" + _DQ + "|" + _SQ + ")",
+    _PY_OPS,
+    _PY_KEYWORDS,
+)
+C_FAMILY = Family(
+    "c",
+    r"//[^\n]*|/\*.*?\*/",
+    r"[LuUR@$]?(?:" + _DQ + "|" + _SQ + r"|`[^`]*`)",
+    _C_OPS,
+    _C_KEYWORDS,
+)
+DASH_FAMILY = Family("dash", r"--[^\n]*|/\*.*?\*/|\{-.*?-\}", _DQ + "|" + _SQ, _C_OPS, _SQL_KEYWORDS)
+
+_FAMILY_OF_LANGUAGE = {
+    **dict.fromkeys(
+        "python python3 py ruby rb bash sh shell zsh perl pl r yaml toml make makefile cmake "
+        "nim coffeescript elixir julia powershell tcl".split(),
+        PY_FAMILY,
+    ),
+    **dict.fromkeys(
+        "c cpp c++ objective-c java javascript js typescript ts jsx tsx go golang rust rs "
+        "csharp c# swift kotlin scala php dart groovy cuda glsl hlsl solidity zig v d".split(),
+        C_FAMILY,
+    ),
+    **dict.fromkeys("sql lua haskell hs elm ada vhdl".split(), DASH_FAMILY),
+}
+
+_LANGUAGE_OF_EXTENSION = {
+    ".py": "python", ".pyi": "python", ".pyw": "python", ".pyx": "python", ".rb": "ruby",
+    ".sh": "bash", ".bash": "bash", ".zsh": "bash", ".pl": "perl", ".pm": "perl", ".r": "r",
+    ".jl": "julia", ".ex": "elixir", ".exs": "elixir", ".tcl": "tcl", ".nim": "nim",
+    ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".cxx": "cpp", ".hpp": "cpp",
+    ".hh": "cpp", ".hxx": "cpp", ".m": "objective-c", ".mm": "objective-c", ".java": "java",
+    ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript", ".jsx": "javascript",
+    ".ts": "typescript", ".tsx": "typescript", ".go": "go", ".rs": "rust", ".cs": "csharp",
+    ".swift": "swift", ".kt": "kotlin", ".kts": "kotlin", ".scala": "scala", ".php": "php",
+    ".dart": "dart", ".groovy": "groovy", ".cu": "cuda", ".sol": "solidity", ".zig": "zig",
+    ".sql": "sql", ".lua": "lua", ".hs": "haskell", ".elm": "elm",
+}
+
+# Formats that Pygments can lex but whose files are data or prose, not code.
+_NOT_CODE = {".txt", ".md", ".rst", ".json", ".csv", ".tsv", ".xml", ".html", ".htm", ".svg",
+             ".log", ".ini", ".cfg", ".conf", ".tex", ".bib", ".po", ".pot", ".lock"}
+
+
+def language_for_filename(filename: str) -> str | None:
+    """The code language of a file name, or None when the name says text or data."""
+    lower = filename.lower()
+    dot = lower.rfind(".")
+    extension = lower[dot:] if dot >= 0 else ""
+    if extension in _LANGUAGE_OF_EXTENSION:
+        return _LANGUAGE_OF_EXTENSION[extension]
+    if extension in _NOT_CODE or not extension:
+        return "make" if lower.rsplit("/", 1)[-1] in ("makefile", "gnumakefile") else None
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_for_filename(filename)
+    except ClassNotFound:
+        return None
+    return str(lexer.aliases[0]) if lexer.aliases else None
+
+
+class CodeNormalizer(Normalizer):
+    kind = "code"
+
+    def __init__(self, language: str = "") -> None:
+        self.language = language or "python"
+        self.family = _FAMILY_OF_LANGUAGE.get(self.language)
+        self._ids = TokenIds()
+
+    def normalize(self, content: str) -> NormalForm:
+        if not content:
+            return NormalForm.empty()
+        if self.family is None:
+            return _pygments_normal_form(content, self.language, self._ids)
+        return self._family_normal_form(content)
+
+    def _family_normal_form(self, content: str) -> NormalForm:
+        pieces = self.family.pattern.split(content)
+        # pieces: gap, comment, string, number, identifier, operator, gap, ...
+        lengths = np.fromiter(
+            (len(p) if p is not None else 0 for p in pieces), dtype=np.int64, count=len(pieces)
+        )
+        offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        groups = np.array([p is not None for p in pieces], dtype=bool)
+        n_matches = (len(pieces) - 1) // 6
+        present = groups[1 : 1 + 6 * n_matches].reshape(n_matches, 6)[:, :5]
+        which = present.argmax(axis=1)
+        keep = which != 0  # comments are dropped
+        token_index = 1 + 6 * np.arange(n_matches) + which
+        token_index = token_index[keep]
+        which = which[keep]
+        starts = offsets[token_index]
+        ends = offsets[token_index + 1]
+        texts = [pieces[i] for i in token_index.tolist()]
+        ids = self._ids
+        exact = np.fromiter(map(ids, texts), dtype=np.uint64, count=len(texts))
+        abstract = exact.copy()
+        abstract[(which == 1) | (which == 2)] = ids(LITERAL)
+        identifiers = np.flatnonzero(which == 3)
+        if len(identifiers):
+            keywords = self.family.keywords
+            renamable = np.fromiter(
+                (texts[i] not in keywords for i in identifiers.tolist()), dtype=bool, count=len(identifiers)
+            )
+            abstract[identifiers[renamable]] = ids(IDENTIFIER)
+        return NormalForm(exact, starts, ends, abstract)
+
+
+def _pygments_normal_form(content: str, language: str, ids: TokenIds) -> NormalForm:
+    from pygments.lexers import get_lexer_by_name
+    from pygments.token import Comment, Literal, Name, Number, String, Text, Whitespace
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        lexer = get_lexer_by_name("text", stripnl=False, ensurenl=False)
+    starts: list[int] = []
+    ends: list[int] = []
+    exact: list[int] = []
+    abstract: list[int] = []
+    previous_string = False
+    for index, ttype, value in lexer.get_tokens_unprocessed(content):
+        text = value.strip()
+        skipped = (ttype in Comment and ttype not in Comment.Preproc) or ttype in Whitespace
+        if not text or skipped or (ttype in Text and not text):
+            previous_string = False
+            continue
+        is_string = ttype in String
+        if is_string and previous_string:
+            ends[-1] = index + len(value.rstrip())
+            exact[-1] = ids(content[starts[-1] : ends[-1]])
+            continue
+        lead = len(value) - len(value.lstrip())
+        starts.append(index + lead)
+        ends.append(index + lead + len(text))
+        exact.append(ids(text))
+        if is_string or ttype in Number or ttype in Literal:
+            abstract.append(ids(LITERAL))
+        elif ttype in Name and ttype not in Name.Builtin:
+            abstract.append(ids(IDENTIFIER))
+        else:
+            abstract.append(exact[-1])
+        previous_string = is_string
+    return NormalForm(
+        np.array(exact, dtype=np.uint64),
+        np.array(starts, dtype=np.int64),
+        np.array(ends, dtype=np.int64),
+        np.array(abstract, dtype=np.uint64),
+    )
+
+
+register_normalizer("code", CodeNormalizer)
