@@ -1,0 +1,6 @@
+"""Corpus readers: files and folders, JSONL(.gz), Parquet, git repositories, Python wheels and
+sdists. Each yields Documents with Provenance; what cannot be read is skipped and counted."""
+
+from wherefrom.corpus.base import SkipLog, read_sources
+
+__all__ = ["SkipLog", "read_sources"]

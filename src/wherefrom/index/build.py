@@ -1,0 +1,248 @@
+"""Building and adding to an index: a map over documents (a process pool with --jobs) into
+one new immutable segment, published atomically.
+
+Publishing order: write the segment into `segments/.tmp-NAME`, fsync, rename to
+`segments/NAME`, then insert the segment and its documents into the manifest in one
+transaction. A crash before the commit leaves an unreferenced folder, ignored and removed
+by the next build; the previously published index is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import multiprocessing
+import os
+import shutil
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from wherefrom.config import IndexConfig
+from wherefrom.corpus import SkipLog, read_sources
+from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
+from wherefrom.index.files import fsync_path, write_checksums
+from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, winnow
+from wherefrom.index.manifest import DocumentRow, Manifest
+from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
+from wherefrom.normalize import get_normalizer
+from wherefrom.records import Document, Provenance
+
+BATCH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    index: Path
+    segment: str
+    documents: int
+    tokens: int
+    corpus_bytes: int
+    index_bytes: int
+    seconds: float
+    by_kind: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_examples: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "index": str(self.index), "segment": self.segment, "documents": self.documents,
+            "tokens": self.tokens, "corpus_bytes": self.corpus_bytes, "index_bytes": self.index_bytes,
+            "seconds": round(self.seconds, 3), "by_kind": self.by_kind, "skipped": self.skipped,
+            "skipped_examples": list(self.skipped_examples),
+        }
+
+
+def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFingerprints:
+    """Normalize one sequence document and winnow its k-gram hashes (all channels)."""
+    form = get_normalizer(document.kind, document.language).normalize(document.content)
+    hashes = kgram_hashes(form.ids, config.k, CHANNEL_SALT[document.kind])
+    chosen = winnow(hashes, config.w)
+    keys, positions = [hashes[chosen]], [chosen]
+    if form.abstract_ids is not None:
+        k = config.code_abstract_k
+        abstract = kgram_hashes(form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
+        picked = winnow(abstract, max(1, config.min_tokens - k + 1))
+        keys.append(abstract[picked])
+        positions.append(picked)
+    return DocumentFingerprints(
+        keys=np.concatenate(keys),
+        positions=np.concatenate(positions),
+        checkpoints=form.starts[::CHECKPOINT_EVERY],
+        n_tokens=len(form),
+    )
+
+
+def _fingerprint_batch(args: tuple[list[Document], IndexConfig]) -> list[tuple[Document, DocumentFingerprints | None]]:
+    documents, config = args
+    return [
+        (d, None if d.kind == "image" else fingerprint_document(d, config)) for d in documents
+    ]
+
+
+def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= BATCH:
+            yield batch, config
+            batch = []
+    if batch:
+        yield batch, config
+
+
+@contextlib.contextmanager
+def _writer_lock(index_dir: Path) -> Iterator[None]:
+    with (index_dir / ".lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise WherefromError(f"{index_dir}: another build is writing this index; wait for it to finish") from None
+        yield
+
+
+def _open_manifest(index_dir: Path, config: IndexConfig | None, add: bool) -> tuple[Manifest, IndexConfig]:
+    path = index_dir / "manifest.sqlite"
+    if add:
+        if not path.exists():
+            raise BadInputError(f"{index_dir}: no index here to add to; create one with 'wherefrom index build'")
+        manifest = Manifest(path)
+        stored = manifest.config()
+        if config is not None and config != stored:
+            raise IncompatibleIndexError(
+                f"{index_dir}: built with {stored.to_json()}; 'add' must use the same parameters"
+            )
+        return manifest, stored
+    if path.exists() and Manifest(path).segments():
+        raise BadInputError(
+            f"{index_dir}: already holds an index; use 'wherefrom index add' or choose a new folder"
+        )
+    index_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest(path, create=True)
+    config = config or IndexConfig()
+    manifest.set_config(config)
+    return manifest, config
+
+
+def _remove_unpublished(segments_dir: Path, published: set[str]) -> None:
+    for folder in segments_dir.iterdir():
+        if folder.is_dir() and folder.name not in published:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def build_index(
+    sources: list[str | Path],
+    index_dir: str | Path,
+    *,
+    config: IndexConfig | None = None,
+    defaults: Provenance | None = None,
+    kind: str = "auto",
+    jobs: int = 1,
+    add: bool = False,
+) -> BuildSummary:
+    """Index `sources` into a new segment of `index_dir` (created unless `add`)."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    if not sources:
+        raise BadInputError("no source given: name files, folders, JSONL/Parquet files, repositories or packages")
+    for source in sources:
+        if not Path(source).exists():
+            raise BadInputError(f"{source}: no such file or folder")
+    if index_dir.exists() and not index_dir.is_dir():
+        raise BadInputError(f"{index_dir}: exists and is not a folder")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(index_dir):
+        manifest, config = _open_manifest(index_dir, config, add)
+        try:
+            return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started)
+        finally:
+            manifest.close()
+
+
+def _build(
+    sources: list[str | Path], index_dir: Path, manifest: Manifest, config: IndexConfig,
+    defaults: Provenance, kind: str, jobs: int, started: float,
+) -> BuildSummary:
+    segments_dir = index_dir / "segments"
+    segments_dir.mkdir(exist_ok=True)
+    _remove_unpublished(segments_dir, {s["name"] for s in manifest.segments()})
+    name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
+    temporary = segments_dir / f".tmp-{name}"
+    writer = SegmentWriter(temporary, config)
+    image_writer = None
+    skips = SkipLog()
+    rows: list[DocumentRow] = []
+    seen: set[str] = set()
+    next_id = manifest.next_doc_id()
+    tokens = corpus_bytes = 0
+    kinds: Counter[str] = Counter()
+    documents = read_sources(list(sources), defaults, kind, skips)
+    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    try:
+        batches = _batches(documents, config)
+        results = pool.imap(_fingerprint_batch, batches) if pool else map(_fingerprint_batch, batches)
+        for batch in results:
+            for document, fingerprints in batch:
+                uid = document.uid
+                if uid in seen:
+                    skips.skip("duplicate", f"{document.provenance.uri}: indexed twice")
+                    continue
+                if document.kind == "image":
+                    if image_writer is None:
+                        from wherefrom.image.segment import ImageSegmentWriter
+
+                        image_writer = ImageSegmentWriter(temporary / "images")
+                    try:
+                        image_writer.add(next_id, document)
+                    except BadInputError as error:
+                        skips.skip("corrupt media", str(error))
+                        continue
+                    local = writer.add_placeholder(next_id)
+                    n_tokens, n_chars = 0, len(document.data or b"")
+                else:
+                    assert fingerprints is not None
+                    local = writer.add(next_id, fingerprints, document.content)
+                    n_tokens, n_chars = fingerprints.n_tokens, len(document.content)
+                seen.add(uid)
+                rows.append(DocumentRow(
+                    next_id, uid, name, local, document.kind, document.language, document.sha256,
+                    document.provenance, n_tokens, n_chars,
+                ))
+                next_id += 1
+                tokens += n_tokens
+                corpus_bytes += len(document.data) if document.data is not None else len(document.content.encode("utf-8", "surrogatepass"))
+                kinds[document.kind] += 1
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    finally:
+        if pool is not None:
+            pool.terminate()
+    if not rows:
+        shutil.rmtree(temporary, ignore_errors=True)
+        reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"
+        raise EmptyCorpusError(f"no document to index in {', '.join(map(str, sources))} ({reasons})")
+    files, meta = writer.finish()
+    if image_writer is not None:
+        files += image_writer.finish()
+    write_checksums(temporary, files, {**meta, "config": config.to_json()})
+    final = segments_dir / name
+    os.rename(temporary, final)
+    fsync_path(segments_dir)
+    index_bytes = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
+    summary = BuildSummary(
+        index=index_dir, segment=name, documents=len(rows), tokens=tokens, corpus_bytes=corpus_bytes,
+        index_bytes=index_bytes, seconds=time.perf_counter() - started, by_kind=dict(kinds),
+        skipped=dict(skips.counts), skipped_examples=tuple(skips.examples),
+    )
+    manifest.publish(
+        {"name": name, "created": time.time(), "documents": len(rows), "fingerprints": meta["fingerprints"],
+         "bytes": index_bytes, "corpus_bytes": corpus_bytes, "tokens": tokens,
+         "summary": {"skipped": summary.skipped, "sources": [str(s) for s in sources]}},
+        rows,
+    )
+    return summary

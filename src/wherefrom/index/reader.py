@@ -1,0 +1,172 @@
+"""Opening a published index: the manifest, its segments (memory-mapped, checked), and the
+lookups the matcher needs across segments."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from wherefrom.config import IndexConfig
+from wherefrom.errors import IndexCorruptError, IndexMissingError
+from wherefrom.index.manifest import DocumentRow, Manifest
+from wherefrom.index.segment import CHECKPOINT_EVERY, SegmentReader
+from wherefrom.normalize import NormalForm, get_normalizer
+
+
+class Index:
+    """A published index, read-only. Safe to share between threads for lookups."""
+
+    def __init__(self, path: Path, manifest: Manifest, config: IndexConfig, segments: list[SegmentReader]) -> None:
+        self.path = path
+        self.manifest = manifest
+        self.config = config
+        self.segments = segments
+        self._by_name = {s.name: s for s in segments}
+        self._rows: OrderedDict[int, DocumentRow] = OrderedDict()
+        self._forms: OrderedDict[int, NormalForm] = OrderedDict()
+        self._kinds: dict[str, int] | None = None
+        self._languages: list[str] | None = None
+
+    @classmethod
+    def open(cls, path: str | Path, *, verify: bool = True) -> Index:
+        """Open the index at `path`; `verify` checks every file's crc32 (sizes always)."""
+        path = Path(path)
+        manifest_path = path / "manifest.sqlite"
+        if not path.is_dir():
+            raise IndexMissingError(f"{path}: no index folder here; build one with 'wherefrom index build'")
+        if not manifest_path.exists():
+            raise IndexMissingError(f"{path}: no manifest.sqlite; this folder holds no wherefrom index")
+        manifest = Manifest(manifest_path)
+        config = manifest.config()
+        published = manifest.segments()
+        if not published:
+            raise IndexMissingError(f"{path}: no published segment yet (an interrupted first build?); rebuild it")
+        readers = []
+        for segment in published:
+            folder = path / "segments" / segment["name"]
+            if not folder.is_dir():
+                raise IndexCorruptError(f"{folder}: published segment is missing; the index is damaged")
+            readers.append(SegmentReader(folder, verify=verify))
+        return cls(path, manifest, config, readers)
+
+    def close(self) -> None:
+        self.manifest.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- documents -------------------------------------------------------------------
+    def document(self, doc_id: int) -> DocumentRow:
+        row = self._rows.get(doc_id)
+        if row is None:
+            row = self.manifest.document(doc_id)
+            self._rows[doc_id] = row
+            if len(self._rows) > 4096:
+                self._rows.popitem(last=False)
+        return row
+
+    def document_by_uid(self, uid: str) -> DocumentRow:
+        return self.manifest.document_by_uid(uid)
+
+    def documents(self, kind: str | None = None):  # noqa: ANN201 - Iterator[DocumentRow]
+        return self.manifest.documents(kind)
+
+    def segment_dirs(self) -> list[Path]:
+        return [s.folder for s in self.segments]
+
+    def text(self, doc_id: int) -> str | None:
+        """The stored content of a document; None in a hash-only index."""
+        row = self.document(doc_id)
+        segment = self._by_name[row.segment]
+        return None if segment.store is None else segment.store.text(row.local)
+
+    def checkpoints(self, doc_id: int) -> np.ndarray:
+        row = self.document(doc_id)
+        return self._by_name[row.segment].checkpoints_of(row.local)
+
+    def tokens(self, doc_id: int, first: int, last: int) -> tuple[NormalForm, int] | None:
+        """Normal form of the document's tokens covering at least [first, last), and the
+        index of its first token. None in a hash-only index."""
+        row = self.document(doc_id)
+        text = self.text(doc_id)
+        if text is None:
+            return None
+        if row.kind == "text":
+            checkpoints = self.checkpoints(doc_id)
+            c0 = max(0, first // CHECKPOINT_EVERY)
+            c1 = last // CHECKPOINT_EVERY + 1
+            begin = int(checkpoints[c0]) if c0 < len(checkpoints) else len(text)
+            end = int(checkpoints[c1]) if c1 < len(checkpoints) else len(text)
+            form = get_normalizer("text").normalize(text[begin:end])
+            shifted = NormalForm(form.ids, form.starts + begin, form.ends + begin, form.abstract_ids)
+            return shifted, c0 * CHECKPOINT_EVERY
+        form = self._forms.get(doc_id)
+        if form is None:
+            form = get_normalizer(row.kind, row.language).normalize(text)
+            self._forms[doc_id] = form
+            if len(self._forms) > 64:
+                self._forms.popitem(last=False)
+        return form, 0
+
+    # --- lookups -----------------------------------------------------------------------
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Postings of every hash across segments: (query index, doc id, token position)."""
+        parts = [segment.lookup(hashes) for segment in self.segments]
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    def common_counts(self, hashes: np.ndarray) -> np.ndarray:
+        """Documents holding each hash as a common fingerprint (0 when not common)."""
+        counts = np.zeros(len(hashes), dtype=np.int64)
+        for segment in self.segments:
+            where, n = segment.common(hashes)
+            counts[where] += n
+        return counts
+
+    def stats_kinds(self) -> dict[str, int]:
+        """Documents per kind (cached: an open index never changes)."""
+        if self._kinds is None:
+            self._kinds = dict(self.manifest.count("SELECT kind, count(*) FROM documents GROUP BY kind"))
+        return self._kinds
+
+    def languages(self) -> list[str]:
+        """Code languages present, most documents first (cached)."""
+        if self._languages is None:
+            rows = self.manifest.count(
+                "SELECT language, count(*) FROM documents WHERE kind = 'code' GROUP BY language ORDER BY 2 DESC"
+            )
+            self._languages = [r[0] for r in rows]
+        return self._languages
+
+    def stats(self) -> dict:
+        segments = self.manifest.segments()
+        kinds = dict(self.manifest.count("SELECT kind, count(*) FROM documents GROUP BY kind"))
+        licenses = dict(self.manifest.count(
+            "SELECT license, count(*) FROM documents GROUP BY license ORDER BY 2 DESC"
+        ))
+        corpus_bytes = sum(s["corpus_bytes"] for s in segments)
+        index_bytes = sum(s["bytes"] for s in segments) + (self.path / "manifest.sqlite").stat().st_size
+        return {
+            "path": str(self.path),
+            "documents": sum(s["documents"] for s in segments),
+            "tokens": sum(s["tokens"] for s in segments),
+            "segments": len(segments),
+            "fingerprints": sum(s["fingerprints"] for s in segments),
+            "common_fingerprints": sum(int(len(s.common_keys)) for s in self.segments),
+            "corpus_bytes": corpus_bytes,
+            "index_bytes": index_bytes,
+            "bytes_per_corpus_byte": round(index_bytes / corpus_bytes, 4) if corpus_bytes else None,
+            "kinds": kinds,
+            "licenses": licenses,
+            "languages": self.languages(),
+            "config": {
+                "min_tokens": self.config.min_tokens, "k": self.config.k, "w": self.config.w,
+                "hash_only": self.config.hash_only, "common_threshold": self.config.common_threshold,
+            },
+        }

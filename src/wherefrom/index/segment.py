@@ -1,0 +1,157 @@
+"""Immutable segments: sorted fingerprint keys with packed postings (document, token
+position) as memory-mapped arrays, plus the text store and token checkpoints.
+
+Fingerprints found in more than `common_threshold` documents (or with more than
+`max_postings` postings) are kept as a document count only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from wherefrom.config import IndexConfig
+from wherefrom.index.files import load_array, save_array, verify_checksums
+from wherefrom.index.store import StoreReader, StoreWriter
+
+CHECKPOINT_EVERY = 32
+SEGMENT_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFingerprints:
+    """What a worker computes for one sequence document."""
+
+    keys: np.ndarray  # uint64 fingerprint hashes (all channels, salted)
+    positions: np.ndarray  # token position of each fingerprint's first token
+    checkpoints: np.ndarray  # char offset of tokens 0, CHECKPOINT_EVERY, ...
+    n_tokens: int
+
+
+class SegmentWriter:
+    def __init__(self, folder: Path, config: IndexConfig) -> None:
+        self.folder = folder
+        self.config = config
+        folder.mkdir(parents=True)
+        self._keys: list[np.ndarray] = []
+        self._docs: list[np.ndarray] = []
+        self._positions: list[np.ndarray] = []
+        self._checkpoints: list[np.ndarray] = []
+        self._store = None if config.hash_only else StoreWriter(folder, config.store_level)
+        self._doc_ids: list[int] = []
+        self.extra_files: list[Path] = []
+
+    def add(self, doc_id: int, fingerprints: DocumentFingerprints, content: str) -> int:
+        """Add one sequence document; returns its local number in the segment."""
+        local = len(self._doc_ids)
+        self._doc_ids.append(doc_id)
+        self._keys.append(fingerprints.keys)
+        self._docs.append(np.full(len(fingerprints.keys), doc_id, dtype=np.uint32))
+        self._positions.append(fingerprints.positions.astype(np.uint32))
+        self._checkpoints.append(fingerprints.checkpoints.astype(np.uint32))
+        if self._store is not None:
+            self._store.add(content)
+        return local
+
+    def add_placeholder(self, doc_id: int) -> int:
+        """A document stored elsewhere in the segment (an image): no text, no fingerprints."""
+        return self.add(
+            doc_id,
+            DocumentFingerprints(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64), 0),
+            "",
+        )
+
+    def finish(self) -> tuple[list[Path], dict]:
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+        docs = np.concatenate(self._docs) if self._docs else np.zeros(0, np.uint32)
+        positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
+        order = np.lexsort((positions, docs, keys))
+        keys, docs, positions = keys[order], docs[order], positions[order]
+        common_keys, common_counts, keep = _split_common(keys, docs, self.config)
+        keys, docs, positions = keys[keep], docs[keep], positions[keep]
+        offsets = np.zeros(len(self._checkpoints) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
+        checkpoints = np.concatenate(self._checkpoints) if self._checkpoints else np.zeros(0, np.uint32)
+        files = [
+            save_array(self.folder, "keys", keys, "<u8"),
+            save_array(self.folder, "docs", docs, "<u4"),
+            save_array(self.folder, "positions", positions, "<u4"),
+            save_array(self.folder, "common_keys", common_keys, "<u8"),
+            save_array(self.folder, "common_counts", common_counts, "<u4"),
+            save_array(self.folder, "doc_ids", np.array(self._doc_ids, dtype=np.int64), "<i8"),
+            save_array(self.folder, "checkpoints", checkpoints, "<u4"),
+            save_array(self.folder, "checkpoint_offsets", offsets, "<i8"),
+        ]
+        if self._store is not None:
+            files += self._store.finish()
+        meta = {
+            "segment_format": SEGMENT_FORMAT,
+            "documents": len(self._doc_ids),
+            "fingerprints": int(len(keys)),
+            "common_fingerprints": int(len(common_keys)),
+        }
+        return files + self.extra_files, meta
+
+
+def _split_common(keys: np.ndarray, docs: np.ndarray, config: IndexConfig):
+    """Find keys held by too many documents or postings; returns their (key, doc count) and
+    the mask of postings to keep."""
+    if len(keys) == 0:
+        return np.zeros(0, np.uint64), np.zeros(0, np.uint32), np.ones(0, bool)
+    new_key = np.ones(len(keys), dtype=bool)
+    new_key[1:] = keys[1:] != keys[:-1]
+    new_pair = new_key.copy()
+    new_pair[1:] |= docs[1:] != docs[:-1]
+    key_starts = np.flatnonzero(new_key)
+    postings_per_key = np.diff(np.append(key_starts, len(keys)))
+    docs_per_key = np.add.reduceat(new_pair.astype(np.int64), key_starts)
+    common = (docs_per_key > config.common_threshold) | (postings_per_key > config.max_postings)
+    keep = ~np.repeat(common, postings_per_key)
+    return keys[key_starts[common]], docs_per_key[common].astype(np.uint32), keep
+
+
+class SegmentReader:
+    """Read side of one published segment; arrays are memory-mapped."""
+
+    def __init__(self, folder: Path, verify: bool) -> None:
+        self.folder = folder
+        self.name = folder.name
+        self.meta = verify_checksums(folder, full=verify)
+        self.keys = load_array(folder, "keys")
+        self.docs = load_array(folder, "docs")
+        self.positions = load_array(folder, "positions")
+        self.common_keys = load_array(folder, "common_keys")
+        self.common_counts = load_array(folder, "common_counts")
+        self.doc_ids = load_array(folder, "doc_ids")
+        self.checkpoints = load_array(folder, "checkpoints")
+        self.checkpoint_offsets = load_array(folder, "checkpoint_offsets")
+        self.store = StoreReader(folder) if (folder / "store.zst").exists() else None
+
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All postings of `hashes`: (query index, document id, token position)."""
+        left = np.searchsorted(self.keys, hashes, side="left")
+        right = np.searchsorted(self.keys, hashes, side="right")
+        counts = right - left
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        query_index = np.repeat(np.arange(len(hashes)), counts)
+        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+        rows = starts + np.arange(total)
+        return query_index, self.docs[rows].astype(np.int64), self.positions[rows].astype(np.int64)
+
+    def common(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Query indexes whose hash is a common fingerprint, with its document count."""
+        if len(self.common_keys) == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        at = np.searchsorted(self.common_keys, hashes)
+        at = np.minimum(at, len(self.common_keys) - 1)
+        hit = self.common_keys[at] == hashes
+        return np.flatnonzero(hit), self.common_counts[at[hit]].astype(np.int64)
+
+    def checkpoints_of(self, local: int) -> np.ndarray:
+        a, b = int(self.checkpoint_offsets[local]), int(self.checkpoint_offsets[local + 1])
+        return self.checkpoints[a:b]

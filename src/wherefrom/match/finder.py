@@ -1,0 +1,221 @@
+"""find_copies: the regions of a query normal form that copy indexed sources.
+
+Query side hashes *all* its k-grams, so every stored fingerprint inside a copied region is
+hit; seeds are grouped by document and diagonal, verified and extended against the stored
+tokens (or, in a hash-only index, estimated from the fingerprints alone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from wherefrom.index import Index
+from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, winnow
+from wherefrom.match.align import Region, Run, chain, exact_runs
+from wherefrom.match.seeds import Candidate, group_seeds
+from wherefrom.normalize import NormalForm
+
+SLACK = 32
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """What counts as a copy. `min_tokens` defaults to the index's guarantee."""
+
+    min_tokens: int | None = None
+    min_similarity: float = 0.6
+    max_sources: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A copied region: query tokens [q0, q1) copy document tokens [p0, p1)."""
+
+    doc_id: int
+    q0: int
+    q1: int
+    p0: int
+    p1: int
+    kind: str
+    similarity: float
+    exact_similarity: float
+    source_chars: tuple[int, int]
+    approximate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Common:
+    """Query tokens [q0, q1) covered by fingerprints common to `documents` documents."""
+
+    q0: int
+    q1: int
+    documents: int
+
+
+def _seeds(index: Index, ids: np.ndarray, k: int, salt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    hashes = kgram_hashes(ids, k, salt)
+    q, docs, p = index.lookup(hashes)
+    return hashes, q, docs, p
+
+
+def find_copies(
+    index: Index, form: NormalForm, channel: str, options: MatchOptions
+) -> tuple[list[Found], list[Common]]:
+    """Copies of indexed sources in `form` (normalized as `channel`), and the stretches made
+    only of common fingerprints."""
+    config = index.config
+    min_tokens = options.min_tokens or config.min_tokens
+    k = config.k
+    hashes, q, docs, p = _seeds(index, form.ids, k, CHANNEL_SALT[channel])
+    use_abstract = form.abstract_ids is not None and channel == "code"
+    if use_abstract:
+        ka = config.code_abstract_k
+        _, qa, da, pa = _seeds(index, form.abstract_ids, ka, CHANNEL_SALT["code-abstract"])
+        q, docs, p = np.concatenate([q, qa]), np.concatenate([docs, da]), np.concatenate([p, pa])
+    gap = max(8, k + 3)
+    candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (config.w + k) + gap)
+    found: list[Found] = []
+    for candidate in candidates:
+        if config.hash_only:
+            found.extend(_estimate(index, candidate, hashes, form, k, min_tokens, options))
+        else:
+            found.extend(_verify(index, candidate, form, k, min_tokens, options, use_abstract))
+    return _best_per_region(found), _common_stretches(index, hashes, k, config.w, min_tokens)
+
+
+def _verify(
+    index: Index, candidate: Candidate, form: NormalForm, k: int, min_tokens: int,
+    options: MatchOptions, use_abstract: bool,
+) -> list[Found]:
+    nq = len(form)
+    first = max(0, int(candidate.p.min()) - int(candidate.q.min()) - SLACK)
+    last = int(candidate.p.max()) + (nq - int(candidate.q.max())) + SLACK
+    window = index.tokens(candidate.doc_id, first, last)
+    if window is None:
+        return []
+    source_form, offset = window
+    query_ids = form.abstract_ids if use_abstract else form.ids
+    source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
+    seed_k = min(k, index.config.code_abstract_k) if use_abstract else k
+    runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
+    out = []
+    for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3)):
+        if region.q1 - region.q0 < min_tokens or region.similarity < options.min_similarity:
+            continue
+        exact = region.similarity
+        if use_abstract:
+            exact = _exact_similarity(region, form.ids, source_form.ids)
+            if exact >= 0.9:
+                region = _trim_to_exact(region, form.ids, source_form.ids)
+                exact = _exact_similarity(region, form.ids, source_form.ids)
+            if region.q1 - region.q0 < min_tokens:
+                continue
+        kind = _kind(region, exact, use_abstract)
+        out.append(Found(
+            doc_id=candidate.doc_id, q0=region.q0, q1=region.q1, p0=region.p0 + offset, p1=region.p1 + offset,
+            kind=kind, similarity=region.similarity, exact_similarity=exact,
+            source_chars=(int(source_form.starts[region.p0]), int(source_form.ends[region.p1 - 1])),
+        ))
+    return out
+
+
+def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+    """Drop edge tokens that agree only as placeholders (a copy that ends where a function
+    with other names begins)."""
+    q0, q1, p0, p1 = region.q0, region.q1, region.p0, region.p1
+    edge = 3
+    while q1 - q0 > edge and not np.array_equal(query[q1 - edge : q1], source[p1 - edge : p1]):
+        q1, p1 = q1 - 1, p1 - 1
+    while q1 - q0 > edge and not np.array_equal(query[q0 : q0 + edge], source[p0 : p0 + edge]):
+        q0, p0 = q0 + 1, p0 + 1
+    runs = tuple(
+        Run(max(r.q0, q0), min(r.q1, q1), max(r.p0, p0), min(r.p1, p1)) for r in region.runs if r.q1 > q0 and r.q0 < q1
+    )
+    aligned = region.aligned - (region.q1 - q1) - (q0 - region.q0)
+    return Region(q0, q1, p0, p1, max(aligned, 0), runs)
+
+
+def _exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:
+    """Share of the region's aligned tokens that also agree in the exact channel."""
+    agree = 0
+    for run in region.runs:
+        agree += int(np.count_nonzero(query[run.q0 : run.q1] == source[run.p0 : run.p1]))
+    return agree / max(region.q1 - region.q0, region.p1 - region.p0, 1)
+
+
+def _kind(region: Region, exact: float, use_abstract: bool) -> str:
+    if exact >= 0.999 and region.similarity >= 0.999:
+        return "verbatim"
+    if use_abstract and exact < 0.9:
+        return "renamed"
+    return "near-verbatim"
+
+
+def _estimate(
+    index: Index, candidate: Candidate, hashes: np.ndarray, form: NormalForm, k: int,
+    min_tokens: int, options: MatchOptions,
+) -> list[Found]:
+    """Hash-only index: the region spans the seeds; similarity is the share of the query's
+    own winnowed fingerprints in the region that this document holds (every one for a
+    verbatim copy, by the winnowing property)."""
+    q0 = int(candidate.q.min())
+    q1 = int(candidate.q.max()) + k
+    if q1 - q0 < min_tokens - index.config.w:
+        return []
+    p0 = int(candidate.p.min())
+    p1 = int(candidate.p.max()) + k
+    region_hashes = hashes[q0 : q1 - k + 1]
+    own = winnow(region_hashes, index.config.w) + q0
+    hit = np.isin(own, candidate.q)
+    similarity = float(hit.mean()) if len(own) else 0.0
+    if similarity < options.min_similarity:
+        return []
+    diagonals = np.unique(candidate.p - candidate.q)
+    checkpoints = index.checkpoints(candidate.doc_id)
+    from wherefrom.index.segment import CHECKPOINT_EVERY
+
+    c0 = min(p0 // CHECKPOINT_EVERY, len(checkpoints) - 1)
+    c1 = p1 // CHECKPOINT_EVERY + 1
+    row = index.document(candidate.doc_id)
+    end = int(checkpoints[c1]) if c1 < len(checkpoints) else row.n_chars
+    kind = "verbatim" if len(diagonals) == 1 and similarity >= 0.999 else "near-verbatim"
+    return [Found(
+        doc_id=candidate.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
+        exact_similarity=similarity, source_chars=(int(checkpoints[c0]), end), approximate=True,
+    )]
+
+
+def _best_per_region(found: list[Found]) -> list[Found]:
+    """One match per (input span, source): overlapping regions of one document keep the
+    longest, most similar one."""
+    found.sort(key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
+    kept: list[Found] = []
+    for f in found:
+        if any(g.doc_id == f.doc_id and f.q0 < g.q1 and g.q0 < f.q1 for g in kept):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _common_stretches(index: Index, hashes: np.ndarray, k: int, w: int, min_tokens: int) -> list[Common]:
+    counts = index.common_counts(hashes)
+    hit = np.flatnonzero(counts)
+    if len(hit) == 0:
+        return []
+    stretches = []
+    start = previous = int(hit[0])
+    for position in hit[1:].tolist() + [None]:
+        if position is not None and position - previous <= w + k:
+            previous = position
+            continue
+        q1 = previous + k
+        if q1 - start >= min_tokens:
+            stretches.append(Common(start, q1, int(counts[start:previous + 1].max())))
+        if position is not None:
+            start = previous = position
+    return stretches
+
+
+__all__ = ["Common", "Found", "MatchOptions", "Region", "Run", "find_copies"]
