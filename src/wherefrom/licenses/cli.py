@@ -1,0 +1,97 @@
+"""The `licenses` and `attribution` commands: thin glue from an index to
+wherefrom.licenses.release."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from wherefrom.errors import WherefromError
+from wherefrom.licenses.release import attribution, license_report
+
+LICENSES_HELP = """May this corpus train a model (or be mixed into a work) released under TARGET?
+Prints, per license: documents, tokens, whether TARGET may carry it, the rule applied and its
+source; then the incompatible and unknown documents. Exit status: 0 nothing incompatible,
+1 incompatible sources found, 2 bad input."""
+
+ATTRIBUTION_HELP = """The credits a release must carry: every source grouped by license, with
+authors, URI, version, and the license and NOTICE texts its license requires."""
+
+
+def open_index(path: Path) -> Any:
+    from wherefrom.index import Index
+
+    return Index.open(path)
+
+
+def _text_of(index: Any):
+    def text_of(row: Any) -> str | None:
+        return index.text(row.doc_id)
+
+    return text_of
+
+
+def run_licenses(args: argparse.Namespace) -> int:
+    index = open_index(args.index)
+    report = license_report(index.documents(), args.target)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(report.render_text())
+    return report.exit_code
+
+
+def run_attribution(args: argparse.Namespace) -> int:
+    index = open_index(args.index)
+    credits = attribution(index.documents(), text_of=_text_of(index))
+    print(
+        credits.to_json() if args.format == "json" else credits.to_markdown(),
+        end="" if args.format == "md" else "\n",
+    )
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `licenses` and `attribution` to the `wherefrom` command; each sets `run`
+    (args → exit status)."""
+    licenses = subparsers.add_parser(
+        "licenses",
+        help="may this corpus go into a work under a target license?",
+        description=LICENSES_HELP,
+    )
+    licenses.add_argument("--index", required=True, type=Path, metavar="DIR", help="index folder")
+    licenses.add_argument(
+        "--target",
+        required=True,
+        metavar="SPDX",
+        help="license of the model or work to release, e.g. Apache-2.0, GPL-3.0-only",
+    )
+    licenses.add_argument("--json", action="store_true", help="print the report as JSON")
+    licenses.set_defaults(run=run_licenses)
+    credits = subparsers.add_parser(
+        "attribution", help="the credits a release must carry", description=ATTRIBUTION_HELP
+    )
+    credits.add_argument("--index", required=True, type=Path, metavar="DIR", help="index folder")
+    credits.add_argument(
+        "--format", choices=("md", "json"), default="md", help="Markdown (default) or JSON"
+    )
+    credits.set_defaults(run=run_attribution)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `licenses` or `attribution` on their own (python -m wherefrom.licenses.cli)."""
+    parser = argparse.ArgumentParser(prog="wherefrom")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except WherefromError as error:
+        print(f"wherefrom: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
