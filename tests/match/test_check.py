@@ -1,0 +1,128 @@
+"""check on tiny real texts and code: the right source, the right spans, the right kind."""
+
+import pytest
+
+from wherefrom.check import CheckOptions, check_text
+from tests.conftest import ROOT
+
+SONNET = (ROOT / "examples" / "corpus" / "poems" / "sonnets.jsonl").read_text(encoding="utf-8")
+HAMLET = (
+    "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer "
+    "the slings and arrows of outrageous fortune, or to take arms against a sea of troubles "
+    "and by opposing end them. To die: to sleep; no more; and by a sleep to say we end the "
+    "heart-ache and the thousand natural shocks that flesh is heir to."
+)
+LEAR = (
+    "Blow, winds, and crack your cheeks! rage! blow! You cataracts and hurricanoes, spout "
+    "till you have drench'd our steeples, drown'd the cocks! You sulphurous and thought-executing "
+    "fires, vaunt-couriers to oak-cleaving thunderbolts, singe my white head!"
+)
+OWN = "My cat sat on the warm windowsill all afternoon and watched the pigeons argue about bread crumbs. "
+
+
+@pytest.fixture
+def plays(make_index):
+    return make_index(records=[
+        {"id": "hamlet", "title": "Hamlet", "authors": ["William Shakespeare"], "license": "LicenseRef-public-domain", "text": HAMLET},
+        {"id": "lear", "title": "King Lear", "authors": ["William Shakespeare"], "license": "CC-BY-SA-4.0", "text": LEAR},
+    ])
+
+
+def test_planted_copy_is_found_with_exact_input_and_source_spans(plays):
+    copied = HAMLET[HAMLET.index("Whether") : HAMLET.index("them.") + 4]
+    query = OWN + copied + " " + OWN
+    report = check_text(plays, query)
+    (match,) = report.matches
+    assert match.source.title == "Hamlet" and match.kind == "verbatim"
+    assert query[match.input_span[0] : match.input_span[1]] == copied
+    assert HAMLET[match.source_span[0] : match.source_span[1]] == copied
+    assert match.documents_containing == 1
+    assert report.verdict == "attribution-required"
+
+
+def test_text_sharing_nothing_reports_nothing(plays):
+    report = check_text(plays, OWN * 5)
+    assert report.matches == () and report.verdict == "original" and report.coverage == 0
+
+
+def test_case_punctuation_and_whitespace_changes_do_not_hide_a_copy(plays):
+    disguised = ("BLOW WINDS AND CRACK YOUR CHEEKS -- RAGE. blow;   you cataracts and hurricanoes\n"
+                 "spout till you have DRENCH'D our steeples... drown'd the cocks; you sulphurous AND thought executing fires")
+    report = check_text(plays, OWN + disguised)
+    assert [m.source.title for m in report.matches] == ["King Lear"]
+    assert report.verdict == "restricted"  # CC-BY-SA share-alike
+
+
+def test_a_copy_does_not_leak_across_documents(plays):
+    end_of_hamlet = HAMLET[-150:]
+    start_of_lear = LEAR[:150]
+    report = check_text(plays, end_of_hamlet + " " + start_of_lear)
+    titles = sorted(m.source.title for m in report.matches)
+    assert titles == ["Hamlet", "King Lear"]
+    for match in report.matches:
+        assert match.source_span[1] <= len(HAMLET if match.source.title == "Hamlet" else LEAR)
+
+
+def test_near_verbatim_copy_with_word_edits_is_one_match(plays):
+    edited = HAMLET.replace("nobler", "better").replace("outrageous", "terrible").replace("sleep; no", "sleep, and no")
+    report = check_text(plays, OWN + edited)
+    (match,) = report.matches
+    assert match.kind == "near-verbatim" and 0.8 < match.similarity < 1.0
+    assert match.tokens >= 50
+
+
+def test_japanese_copy_is_found(make_index):
+    source = "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。"
+    index = make_index(records=[{"id": "neko", "title": "吾輩は猫である", "text": source}])
+    query = "今日は晴れです。" + source[9:60] + "と彼は言った。"
+    (match,) = check_text(index, query).matches
+    assert query[match.input_span[0] : match.input_span[1]] == source[9:60]
+
+
+def test_a_copy_in_several_documents_reports_them_all(make_index):
+    shared = HAMLET
+    index = make_index(records=[{"id": f"d{i}", "title": f"anthology {i}", "text": OWN * (i + 1) + shared} for i in range(4)])
+    report = check_text(index, shared, options=CheckOptions(max_sources=2))
+    assert len(report.matches) == 2
+    assert all(m.documents_containing == 4 for m in report.matches)
+
+
+def test_passages_common_to_many_documents_are_counted_not_attributed(make_index):
+    boilerplate = ("Licensed under the Apache License, Version 2.0 (the License); you may not use this file except in compliance with the License. You may obtain a copy of the License at the usual address. "
+                   "Unless required by applicable law or agreed to in writing, software distributed under the License is "
+                   "distributed on an AS IS BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.")
+    index = make_index(records=[{"id": f"f{i}", "text": f"module {i} " + OWN * (i % 3 + 1) + boilerplate} for i in range(12)],
+                       common_threshold=5)
+    report = check_text(index, boilerplate)
+    assert report.verdict == "common-only"
+    assert report.matches[0].source is None and report.matches[0].documents_containing == 12
+
+
+def test_copy_shorter_than_min_tokens_is_not_reported(plays):
+    assert check_text(plays, OWN + "To be, or not to be, that is the question" + OWN).matches == ()
+
+
+RUNNING_MEDIAN = (ROOT / "examples" / "corpus" / "statkit" / "stats.py").read_text(encoding="utf-8")
+
+
+def test_code_copy_reformatted_is_verbatim_and_renamed_copy_is_renamed(make_index):
+    index = make_index({"stats.py": RUNNING_MEDIAN}, license="MIT")
+    function = RUNNING_MEDIAN[RUNNING_MEDIAN.index("def running_median") : RUNNING_MEDIAN.index("def weighted")]
+    reformatted = function.replace("    ", "\t").replace(" = ", "=")
+    (match,) = check_text(index, reformatted, options=CheckOptions(kind="code", language="python")).matches
+    assert match.kind == "verbatim"
+    renamed = function.replace("values", "xs").replace("medians", "out").replace("chunk", "part").replace("window", "size")
+    (match,) = check_text(index, renamed, options=CheckOptions(kind="code", language="python")).matches
+    assert match.kind == "renamed" and match.details["exact_similarity"] < 0.9
+    assert match.source.license == "MIT"
+
+
+def test_hash_only_index_finds_copies_with_approximate_spans(make_index):
+    index = make_index(records=[{"id": "hamlet", "title": "Hamlet", "text": HAMLET}, {"id": "lear", "text": LEAR}], hash_only=True)
+    assert index.text(0) is None
+    report = check_text(index, OWN + HAMLET + OWN)
+    (match,) = report.matches
+    assert match.source.title == "Hamlet" and match.snippet == ""
+    start, end = match.source_span
+    assert start <= 0 + 5 and end >= len(HAMLET) - 40
+    assert match.details["approximate_source_span"] is True
