@@ -96,18 +96,19 @@ class Index:
         text = self.text(doc_id)
         if text is None:
             return None
-        if row.kind == "text":
+        normalizer = get_normalizer(row.kind, row.language)
+        if getattr(normalizer, "restartable", False):
             checkpoints = self.checkpoints(doc_id)
             c0 = max(0, first // CHECKPOINT_EVERY)
             c1 = last // CHECKPOINT_EVERY + 1
             begin = int(checkpoints[c0]) if c0 < len(checkpoints) else len(text)
             end = int(checkpoints[c1]) if c1 < len(checkpoints) else len(text)
-            form = get_normalizer("text").normalize(text[begin:end])
+            form = normalizer.normalize(text[begin:end])
             shifted = NormalForm(form.ids, form.starts + begin, form.ends + begin, form.abstract_ids)
             return shifted, c0 * CHECKPOINT_EVERY
         form = self._forms.get(doc_id)
         if form is None:
-            form = get_normalizer(row.kind, row.language).normalize(text)
+            form = normalizer.normalize(text)
             self._forms[doc_id] = form
             if len(self._forms) > 64:
                 self._forms.popitem(last=False)

@@ -27,6 +27,9 @@ class MatchOptions:
     min_tokens: int | None = None
     min_similarity: float = 0.6
     max_sources: int = 10
+    # Code that agrees only in structure (other names and literals) is common by chance at
+    # short lengths: renamed copies must be this long (default: twice min_tokens).
+    min_renamed_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +92,23 @@ def _verify(
     index: Index, candidate: Candidate, form: NormalForm, k: int, min_tokens: int,
     options: MatchOptions, use_abstract: bool,
 ) -> list[Found]:
-    nq = len(form)
-    first = max(0, int(candidate.p.min()) - int(candidate.q.min()) - SLACK)
-    last = int(candidate.p.max()) + (nq - int(candidate.q.max())) + SLACK
-    window = index.tokens(candidate.doc_id, first, last)
-    if window is None:
-        return []
-    source_form, offset = window
     query_ids = form.abstract_ids if use_abstract else form.ids
-    source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
     seed_k = min(k, index.config.code_abstract_k) if use_abstract else k
-    runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
+    low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
+    margin = 64
+    while True:
+        # Read a window around the seeds, and a wider one only when a run reaches its edge.
+        first = max(0, low - margin)
+        window = index.tokens(candidate.doc_id, first, high + margin)
+        if window is None:
+            return []
+        source_form, offset = window
+        source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
+        runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
+        at_edge = any((r.p0 == 0 and offset > 0) or r.p1 == len(source_ids) for r in runs)
+        if not at_edge or margin >= len(form) + SLACK or offset == 0 and len(source_ids) < high + margin:
+            break
+        margin *= 4
     out = []
     for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3)):
         if region.q1 - region.q0 < min_tokens or region.similarity < options.min_similarity:
@@ -113,6 +122,8 @@ def _verify(
             if region.q1 - region.q0 < min_tokens:
                 continue
         kind = _kind(region, exact, use_abstract)
+        if kind == "renamed" and region.q1 - region.q0 < (options.min_renamed_tokens or 2 * min_tokens):
+            continue
         out.append(Found(
             doc_id=candidate.doc_id, q0=region.q0, q1=region.q1, p0=region.p0 + offset, p1=region.p1 + offset,
             kind=kind, similarity=region.similarity, exact_similarity=exact,

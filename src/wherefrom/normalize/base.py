@@ -127,6 +127,9 @@ class Normalizer(ABC):
     """Turns content of one kind into its normal form. Pure: same content, same tokens."""
 
     kind: str
+    # True when normalizing from any token start gives the same tokens as the whole content
+    # does from there on: verification may then re-read only a window of a long source.
+    restartable: bool = False
 
     @abstractmethod
     def normalize(self, content: str) -> NormalForm: ...

@@ -143,6 +143,9 @@ class CodeNormalizer(Normalizer):
     def __init__(self, language: str = "") -> None:
         self.language = language or "python"
         self.family = _FAMILY_OF_LANGUAGE.get(self.language)
+        # The family lexers are plain regular expressions scanned left to right, so a scan
+        # from a token start reproduces the tokens; Pygments lexers carry state.
+        self.restartable = self.family is not None
         self._ids = TokenIds()
 
     def normalize(self, content: str) -> NormalForm:

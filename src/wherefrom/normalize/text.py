@@ -79,6 +79,7 @@ _fill(np.arange(128, dtype=np.uint32))
 
 class TextNormalizer(Normalizer):
     kind = "text"
+    restartable = True
 
     def __init__(self, language: str = "") -> None:
         self._slow_ids = TokenIds()

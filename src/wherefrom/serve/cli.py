@@ -1,0 +1,99 @@
+"""`wherefrom serve`: run the HTTP service and web page over one index."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wherefrom.errors import WherefromError, require
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the check API and the web page over an index",
+        description="Serve POST /v1/check, GET /v1/sources/{uid}, POST /v1/stream, GET /v1/index, "
+        "GET /healthz and the web page at /. OpenAPI at /docs. Without --api-keys the server "
+        "listens on 127.0.0.1 only.",
+    )
+    parser.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    parser.add_argument(
+        "--api-keys",
+        metavar="FILE",
+        help="file with one API key per line (the key, or sha256:<hex> of it); "
+        "clients send 'Authorization: Bearer <key>'",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; another needs --api-keys)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--max-body",
+        type=int,
+        default=1_000_000,
+        metavar="BYTES",
+        help="largest request body; larger ones get 413 (default 1000000)",
+    )
+    parser.add_argument(
+        "--snippet-chars",
+        type=int,
+        default=300,
+        metavar="N",
+        help="most characters of a source's text any answer holds (default 300)",
+    )
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds one check may take before the answer is 503 (default 10)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="threads running checks (default 2 x cores, at most 32)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from wherefrom.serve.app import create_app, load_api_keys
+
+    uvicorn = require("uvicorn", "the service", "serve")
+    keys = load_api_keys(args.api_keys) if args.api_keys else None
+    if keys is None and args.host not in LOOPBACK:
+        raise WherefromError(
+            f"--host {args.host}: without --api-keys the service listens on "
+            "127.0.0.1 only; pass --api-keys FILE to open it to other machines"
+        )
+    if not 0 < args.port < 65536:
+        raise WherefromError(f"--port {args.port}: must be between 1 and 65535")
+    app = create_app(
+        args.index,
+        keys,
+        max_body_bytes=args.max_body,
+        snippet_chars=args.snippet_chars,
+        time_budget_s=args.time_budget,
+        workers=args.workers,
+    )
+    if keys is None:
+        print(
+            f"no --api-keys: listening on {args.host} only, without authentication", file=sys.stderr
+        )
+    else:
+        print(
+            f"{len(keys)} API key(s) loaded; every route but /healthz and the page needs one",
+            file=sys.stderr,
+        )
+    print(
+        f"wherefrom serving {args.index} at http://{args.host}:{args.port}/ (API docs at /docs)",
+        file=sys.stderr,
+    )
+    # The access log records method, path and status only: never headers, so never a key.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0

@@ -1,0 +1,105 @@
+"""The web page in real Chromium: paste a text with a planted copy, check, see the highlighted
+span and its source panel. Skips when Chromium or Playwright is absent."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from tests.serve.conftest import POEM
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+    pytest.skip(
+        "needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)",
+        allow_module_level=True,
+    )
+pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install playwright")
+uvicorn = pytest.importorskip(
+    "uvicorn", reason="needs the 'serve' extra: pip install 'wherefrom[serve]'"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server_url(served_index):
+    from wherefrom.serve.app import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(served_index.path), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the service did not start on 127.0.0.1")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+def test_page_highlights_a_planted_copy_and_opens_its_source(server_url, browser):
+    planted = "A short answer, in my own words first.\n\n" + POEM[:330] + "\n\nThanks for reading!"
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(server_url + "/")
+    page.fill("#input", planted)
+    page.click("#check")
+    mark = page.locator("#highlighted mark.span").first
+    mark.wait_for(timeout=15_000)
+    assert mark.inner_text().startswith("Shall I compare")
+    assert "lic-none" in mark.get_attribute("class")
+    assert page.inner_text("#verdict") == "attribution-required"
+    assert "% of the input copied" in page.inner_text("#coverage-text")
+
+    mark.focus()  # keyboard: a span takes focus and Enter opens its source
+    page.keyboard.press("Enter")
+    panel = page.locator("#panel")
+    panel.locator("h2").wait_for()
+    text = panel.inner_text()
+    for expected in (
+        "Sonnet XVIII",
+        "William Shakespeare",
+        "https://www.gutenberg.org/ebooks/1041",
+        "1609",
+        "CC0-1.0",
+        "Similarity",
+        "Documents containing",
+    ):
+        assert expected in text
+    assert panel.locator("blockquote.snippet").inner_text().startswith("Shall I compare")
+    assert panel.locator("button.copy").is_visible()
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "serve-page.png"), full_page=True)
+
+    page.set_viewport_size({"width": 380, "height": 800})  # narrow screen: no sideways scroll
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(OUTPUT / "serve-page-narrow.png"), full_page=True)
