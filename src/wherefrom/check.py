@@ -181,7 +181,9 @@ def check_bytes(index: Index, data: bytes, name: str, options: CheckOptions, suf
         from wherefrom.image.search import check_image
 
         return check_image(index, data, name, options)
-    if options.kind == "music" or suffix in MUSIC_EXTENSIONS:
+    from wherefrom.music.audio import AUDIO_EXTENSIONS
+
+    if options.kind == "music" or suffix in MUSIC_EXTENSIONS or suffix in AUDIO_EXTENSIONS:
         from wherefrom.music.check import check_music
 
         return check_music(index, data, name, options)
