@@ -17,6 +17,9 @@ from wherefrom.index import Index, build_index
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 ORIGINAL = '''
+TALLY_LIMIT = 10
+
+
 def tally_votes(ballots):
     """Count ballots per candidate, ignoring blank ones."""
     counts = {}

@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _defaults(args: argparse.Namespace):  # noqa: ANN202 - Provenance
+def _defaults(args: argparse.Namespace):
     from wherefrom.licenses.detect import normalize_expression
     from wherefrom.records import Provenance
 
@@ -200,7 +200,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run_index(args)
         if args.command == "check":
             return _run_check(args)
-        return int(args.run(args) or 0)
+        handler = getattr(args, "run", None) or getattr(args, "func", None)
+        if handler is None:
+            parser.error(f"{args.command}: nothing to run")
+        return int(handler(args) or 0)
     except WherefromError as error:
         print(f"wherefrom: error: {error}", file=sys.stderr)
         return 2

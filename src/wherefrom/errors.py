@@ -39,7 +39,7 @@ class MissingExtraError(WherefromError):
         self.extra = extra
 
 
-def require(module: str, feature: str, extra: str):  # noqa: ANN201 - returns a module
+def require(module: str, feature: str, extra: str):
     """Import an optional dependency or fail with the exact install line."""
     import importlib
 

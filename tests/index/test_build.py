@@ -5,12 +5,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from wherefrom.config import IndexConfig
-from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, IndexCorruptError, IndexMissingError
+from wherefrom.errors import (
+    BadInputError,
+    EmptyCorpusError,
+    IncompatibleIndexError,
+    IndexCorruptError,
+    IndexMissingError,
+)
 from wherefrom.index import Index, build_index
 from wherefrom.records import Provenance
 

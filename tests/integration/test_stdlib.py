@@ -1,8 +1,8 @@
 """The standard library of the running Python as a real code corpus (present on every machine)."""
 
 import pytest
-
 from bench.stdlib import STDLIB, pick_functions, planted_query, stdlib_corpus
+
 from wherefrom.check import CheckOptions, check_text
 from wherefrom.index import Index, build_index
 

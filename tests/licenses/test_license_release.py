@@ -28,7 +28,7 @@ class Row:
     kind: str = "code"
 
 
-def _row(  # noqa: PLR0917 - one call per row, read as a table
+def _row(
     doc_id: int,
     uri: str,
     license: str,

@@ -1,9 +1,9 @@
 """check on tiny real texts and code: the right source, the right spans, the right kind."""
 
 import pytest
+from tests.conftest import ROOT
 
 from wherefrom.check import CheckOptions, check_text
-from tests.conftest import ROOT
 
 SONNET = (ROOT / "examples" / "corpus" / "poems" / "sonnets.jsonl").read_text(encoding="utf-8")
 HAMLET = (

@@ -73,7 +73,7 @@ class Index:
     def document_by_uid(self, uid: str) -> DocumentRow:
         return self.manifest.document_by_uid(uid)
 
-    def documents(self, kind: str | None = None):  # noqa: ANN201 - Iterator[DocumentRow]
+    def documents(self, kind: str | None = None):
         return self.manifest.documents(kind)
 
     def segment_dirs(self) -> list[Path]:
@@ -159,7 +159,7 @@ class Index:
             "tokens": sum(s["tokens"] for s in segments),
             "segments": len(segments),
             "fingerprints": sum(s["fingerprints"] for s in segments),
-            "common_fingerprints": sum(int(len(s.common_keys)) for s in self.segments),
+            "common_fingerprints": sum(len(s.common_keys) for s in self.segments),
             "corpus_bytes": corpus_bytes,
             "index_bytes": index_bytes,
             "bytes_per_corpus_byte": round(index_bytes / corpus_bytes, 4) if corpus_bytes else None,

@@ -89,8 +89,8 @@ class SegmentWriter:
         meta = {
             "segment_format": SEGMENT_FORMAT,
             "documents": len(self._doc_ids),
-            "fingerprints": int(len(keys)),
-            "common_fingerprints": int(len(common_keys)),
+            "fingerprints": len(keys),
+            "common_fingerprints": len(common_keys),
         }
         return files + self.extra_files, meta
 

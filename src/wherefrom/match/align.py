@@ -112,12 +112,15 @@ def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int) -> l
 
 def _extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
     q0, q1, p0, p1, aligned = region.q0, region.q1, region.p0, region.p1, region.aligned
+    runs = list(region.runs)
     while (step := _extend_right(query, source, q1, p1)) is not None:
         q1, p1, n = step
+        runs.append(Run(q1 - n, q1, p1 - n, p1))
         aligned += n
     reversed_query, reversed_source = query[::-1], source[::-1]
     while (step := _extend_right(reversed_query, reversed_source, len(query) - q0, len(source) - p0)) is not None:
         rq, rp, n = step
         q0, p0 = len(query) - rq, len(source) - rp
+        runs.insert(0, Run(q0, q0 + n, p0, p0 + n))
         aligned += n
-    return Region(q0, q1, p0, p1, aligned, region.runs)
+    return Region(q0, q1, p0, p1, aligned, tuple(runs))

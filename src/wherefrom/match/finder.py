@@ -106,7 +106,7 @@ def _verify(
         source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
         runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
         at_edge = any((r.p0 == 0 and offset > 0) or r.p1 == len(source_ids) for r in runs)
-        if not at_edge or margin >= len(form) + SLACK or offset == 0 and len(source_ids) < high + margin:
+        if not at_edge or margin >= len(form) + SLACK or (offset == 0 and len(source_ids) < high + margin):
             break
         margin *= 4
     out = []
@@ -144,8 +144,9 @@ def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray) -> Reg
     runs = tuple(
         Run(max(r.q0, q0), min(r.q1, q1), max(r.p0, p0), min(r.p1, p1)) for r in region.runs if r.q1 > q0 and r.q0 < q1
     )
-    aligned = region.aligned - (region.q1 - q1) - (q0 - region.q0)
-    return Region(q0, q1, p0, p1, max(aligned, 0), runs)
+    kept = sum(r.q1 - r.q0 for r in runs if r.q1 > r.q0)
+    removed = sum(r.q1 - r.q0 for r in region.runs) - kept
+    return Region(q0, q1, p0, p1, max(region.aligned - removed, 0), tuple(r for r in runs if r.q1 > r.q0))
 
 
 def _exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:

@@ -158,8 +158,8 @@ def get_normalizer(kind: str, language: str = "") -> Normalizer:
 
 def _load_builtin(kind: str) -> None:
     if kind == "text":
-        import wherefrom.normalize.text  # noqa: F401 - registers itself
+        import wherefrom.normalize.text
     elif kind == "code":
-        import wherefrom.normalize.code  # noqa: F401
+        import wherefrom.normalize.code
     elif kind == "music":
         import wherefrom.music.normalize  # noqa: F401

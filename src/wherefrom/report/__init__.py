@@ -8,7 +8,7 @@ from wherefrom.licenses import obligations_for, verdict_for
 from wherefrom.records import InputInfo, Match, Report
 
 
-def make_report(input: InputInfo, matches: Sequence[Match], coverage: float) -> Report:  # noqa: A002
+def make_report(input: InputInfo, matches: Sequence[Match], coverage: float) -> Report:
     """A Report for any kind: obligations and verdict follow from the matches' licenses."""
     ordered = tuple(sorted(matches, key=lambda m: (m.input_span[0], -m.similarity)))
     obligations = tuple(obligations_for(ordered))

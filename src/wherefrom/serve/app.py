@@ -327,7 +327,7 @@ def create_app(
     }
 
     @app.post("/v1/check", openapi_extra=check_doc, summary="Check one output")
-    async def check(  # noqa: PLR0917 - FastAPI reads query options from parameters
+    async def check(
         request: Request,
         kind: Literal["auto", "text", "code"] = Query("auto"),
         language: str | None = Query(None, max_length=40),
