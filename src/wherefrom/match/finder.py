@@ -57,10 +57,16 @@ class Common:
     documents: int
 
 
-def _seeds(index: Index, ids: np.ndarray, k: int, salt: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _seeds(
+    index: Index, ids: np.ndarray, k: int, w: int, salt: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lookups of every query k-gram, and whether each seed's query position is one the
+    query's own winnowing selects (true for some seed of every copy of k + w - 1 tokens)."""
     hashes = kgram_hashes(ids, k, salt)
     q, docs, p = index.lookup(hashes)
-    return hashes, q, docs, p
+    selected = np.zeros(len(hashes), dtype=bool)
+    selected[winnow(hashes, w)] = True
+    return hashes, q, docs, p, selected[q]
 
 
 def find_copies(
@@ -71,16 +77,20 @@ def find_copies(
     config = index.config
     min_tokens = options.min_tokens or config.min_tokens
     k = config.k
-    hashes, q, docs, p = _seeds(index, form.ids, k, CHANNEL_SALT[channel])
+    hashes, q, docs, p, anchors = _seeds(index, form.ids, k, config.w, CHANNEL_SALT[channel])
     use_abstract = form.abstract_ids is not None and channel == "code"
     if use_abstract:
         ka = config.code_abstract_k
-        _, qa, da, pa = _seeds(index, form.abstract_ids, ka, CHANNEL_SALT["code-abstract"])
+        wa = max(1, config.min_tokens - ka + 1)
+        _, qa, da, pa, aa = _seeds(index, form.abstract_ids, ka, wa, CHANNEL_SALT["code-abstract"])
         q, docs, p = np.concatenate([q, qa]), np.concatenate([docs, da]), np.concatenate([p, pa])
+        anchors = np.concatenate([anchors, aa])
     gap = max(8, k + 3)
-    candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (config.w + k) + gap)
+    candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (config.w + k) + gap, anchors=anchors)
     found: list[Found] = []
     for candidate in candidates:
+        if len(candidate.q) == 1 and not candidate.anchored:
+            continue  # a lone seed that no copy of min_tokens tokens would produce
         if config.hash_only:
             found.extend(_estimate(index, candidate, hashes, form, k, min_tokens, options))
         else:
