@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog, is_container
@@ -109,13 +110,19 @@ def folder_provenance(folder: Path, root: Path, defaults: Provenance) -> Provena
     """The license of a folder from its LICENSE/COPYING files, unless the user gave one."""
     if defaults.license_evidence.startswith("--license"):
         return defaults
-    from wherefrom.licenses.detect import license_of_folder
-
-    found = license_of_folder(folder, stop_at=root.parent if root.is_dir() else root)
+    found = _license_of_folder(folder, root.parent if root.is_dir() else root)
     if found is None:
         return defaults
     spdx, evidence = found
     return replace(defaults, license=spdx, license_evidence=evidence)
+
+
+@lru_cache(maxsize=4096)
+def _license_of_folder(folder: Path, stop_at: Path) -> tuple[str, str] | None:
+    """Every file of a folder shares its answer: ask once per folder."""
+    from wherefrom.licenses.detect import license_of_folder
+
+    return license_of_folder(folder, stop_at=stop_at)
 
 
 def _read_media(path: Path, defaults: Provenance, skips: SkipLog, suffix: str) -> Iterator[Document]:

@@ -15,6 +15,7 @@ import keyword
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 import numpy as np
 
@@ -50,9 +51,46 @@ class Family:
 @lru_cache(maxsize=8)
 def _compiled(family: Family) -> re.Pattern[str]:
     return re.compile(
-        rf"({family.comment})|({family.string})|({_NUMBER})|({_IDENT})|({family.operator})",
+        rf"((?:{family.comment})|(?:{family.string})|(?:{_NUMBER})|(?:{_IDENT})|(?:{family.operator}))",
         re.DOTALL,
     )
+
+
+_COMMENT, _STRING, _NUMBER_CLASS, _IDENT_CLASS, _OPERATOR = 0, 1, 2, 3, 4
+_FIRST = np.full(128, _OPERATOR, dtype=np.int8)
+for _c in "0123456789":
+    _FIRST[ord(_c)] = _NUMBER_CLASS
+for _c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
+    _FIRST[ord(_c)] = _IDENT_CLASS
+for _c in "'\"`":
+    _FIRST[ord(_c)] = _STRING
+_QUOTES = frozenset("'\"`")
+
+
+def _is_comment(token: str, family: Family) -> bool:
+    if family.comment.startswith("#"):
+        return token[0] == "#"
+    if family.comment.startswith("//"):
+        return token.startswith(("//", "/*"))
+    return token.startswith(("--", "{-", "/*"))
+
+
+def _classify(texts: list[str], family: Family) -> np.ndarray:
+    """Token class from the first (and for prefixed strings the last) character."""
+    first = np.fromiter(map(ord, map(itemgetter(0), texts)), dtype=np.int64, count=len(texts))
+    which = np.where(first < 128, _FIRST[np.minimum(first, 127)], _IDENT_CLASS).astype(np.int8)
+    last_quote = np.fromiter(map(_QUOTES.__contains__, map(itemgetter(-1), texts)), dtype=bool, count=len(texts))
+    which[(which == _IDENT_CLASS) & last_quote & (first != 0)] = _STRING  # r"..", b'..', L"..", f"..."
+    which[(first == ord("@")) & last_quote] = _STRING
+    which[(first == ord("$")) & ~last_quote] = _IDENT_CLASS  # JS/PHP names
+    for i in np.flatnonzero((first == ord(".")) | (first == ord("#")) | (first == ord("/"))
+                            | (first == ord("-")) | (first == ord("{"))).tolist():
+        token = texts[i]
+        if token[0] == "." and len(token) > 1 and token[1].isdigit():
+            which[i] = _NUMBER_CLASS
+        elif _is_comment(token, family):
+            which[i] = _COMMENT
+    return which
 
 
 _C_KEYWORDS = frozenset(
@@ -156,35 +194,30 @@ class CodeNormalizer(Normalizer):
         return self._family_normal_form(content)
 
     def _family_normal_form(self, content: str) -> NormalForm:
+        # One capturing group: split gives gap, token, gap, token, ... with no None, so
+        # lengths, offsets, first and last characters all come from C-level maps.
         pieces = self.family.pattern.split(content)
-        # pieces: gap, comment, string, number, identifier, operator, gap, ...
-        lengths = np.fromiter(
-            (len(p) if p is not None else 0 for p in pieces), dtype=np.int64, count=len(pieces)
-        )
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        groups = np.array([p is not None for p in pieces], dtype=bool)
-        n_matches = (len(pieces) - 1) // 6
-        present = groups[1 : 1 + 6 * n_matches].reshape(n_matches, 6)[:, :5]
-        which = present.argmax(axis=1)
-        keep = which != 0  # comments are dropped
-        token_index = 1 + 6 * np.arange(n_matches) + which
-        token_index = token_index[keep]
+        texts = pieces[1::2]
+        if not texts:
+            return NormalForm.empty()
+        which = _classify(texts, self.family)
+        keep = which != _COMMENT
+        token_index = (1 + 2 * np.arange(len(texts)))[keep]
         which = which[keep]
+        texts = [texts[i] for i in np.flatnonzero(keep).tolist()] if not keep.all() else texts
         starts = offsets[token_index]
         ends = offsets[token_index + 1]
-        texts = [pieces[i] for i in token_index.tolist()]
-        ids = self._ids
-        exact = np.fromiter(map(ids, texts), dtype=np.uint64, count=len(texts))
+        exact = self._ids.many(texts)
         abstract = exact.copy()
-        abstract[(which == 1) | (which == 2)] = ids(LITERAL)
-        identifiers = np.flatnonzero(which == 3)
+        abstract[(which == _STRING) | (which == _NUMBER_CLASS)] = self._ids(LITERAL)
+        identifiers = np.flatnonzero(which == _IDENT_CLASS)
         if len(identifiers):
-            keywords = self.family.keywords
-            renamable = np.fromiter(
-                (texts[i] not in keywords for i in identifiers.tolist()), dtype=bool, count=len(identifiers)
-            )
-            abstract[identifiers[renamable]] = ids(IDENTIFIER)
+            names = [texts[i] for i in identifiers.tolist()]
+            reserved = np.fromiter(map(self.family.keywords.__contains__, names), dtype=bool, count=len(names))
+            abstract[identifiers[~reserved]] = self._ids(IDENTIFIER)
         return NormalForm(exact, starts, ends, abstract)
 
 
