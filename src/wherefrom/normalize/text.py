@@ -99,6 +99,8 @@ class TextNormalizer(Normalizer):
             keep = classes != IGNORABLE
             origin = np.flatnonzero(keep)
             cps, classes = cps[keep], classes[keep]
+            if len(cps) == 0:
+                return NormalForm.empty()
         wordish = (classes == WORD) | (classes == COMPLEX)
         before = np.empty_like(wordish)
         before[0] = False
