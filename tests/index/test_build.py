@@ -111,16 +111,20 @@ def test_a_build_killed_midway_leaves_the_published_index_usable(tmp_path):
     build_index([tmp_path / "first.txt"], tmp_path / "idx")
     big = tmp_path / "big"
     big.mkdir()
-    for i in range(400):
+    for i in range(1500):
         (big / f"doc{i}.txt").write_text(f"document {i} " + PROSE * 3)
     script = (
         "import sys; from wherefrom.index import build_index; "
         f"build_index([{str(big)!r}], {str(tmp_path / 'idx')!r}, add=True)"
     )
     process = subprocess.Popen([sys.executable, "-c", script])
-    time.sleep(1.5)
+    segments = tmp_path / "idx" / "segments"
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".tmp-") for p in segments.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # mid-way: the new segment is being written
     os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    assert process.wait() == -signal.SIGKILL
     with Index.open(tmp_path / "idx", verify=True) as index:
         assert [row.provenance.title for row in index.documents()] == ["first.txt"]
     # The next writer cleans the leftovers and publishes normally.

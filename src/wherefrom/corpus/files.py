@@ -23,8 +23,8 @@ def read_folder(root: Path, defaults: Provenance, kind: str, skips: SkipLog) -> 
     for folder, subfolders, names in os.walk(root, onerror=lambda e: skips.skip("unreadable", f"{e.filename}: {e.strerror}")):
         subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_FOLDERS)
         for name in sorted(names):
-            if name.endswith(".json") and Path(folder, name[:-5]).suffix.lower() in IMAGE_EXTENSIONS:
-                continue  # an image's sidecar provenance, read with the image
+            if _is_image_metadata(Path(folder, name)):
+                continue  # an image's provenance, read with the image
             path = Path(folder, name)
             if is_container(name):
                 from wherefrom.corpus.base import read_container
@@ -32,6 +32,14 @@ def read_folder(root: Path, defaults: Provenance, kind: str, skips: SkipLog) -> 
                 yield from read_container(path, defaults, kind, skips)
             else:
                 yield from read_file(path, root, defaults, kind, skips)
+
+
+def _is_image_metadata(path: Path) -> bool:
+    if path.suffix.lower() not in (".json", ".csv", ".jsonl"):
+        return False
+    from wherefrom.image.reader import is_image_metadata
+
+    return is_image_metadata(path)
 
 
 def decode_text(data: bytes, where: str) -> str:

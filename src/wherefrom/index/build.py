@@ -195,7 +195,7 @@ def _build(
                     if image_writer is None:
                         from wherefrom.image.segment import ImageSegmentWriter
 
-                        image_writer = ImageSegmentWriter(temporary / "images")
+                        image_writer = ImageSegmentWriter(temporary / "images", thumbnails=not config.hash_only)
                     try:
                         image_writer.add(next_id, document)
                     except BadInputError as error:
