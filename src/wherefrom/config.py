@@ -9,7 +9,7 @@ from typing import Any
 
 from wherefrom.errors import BadInputError, IncompatibleIndexError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 NORMAL_FORM_VERSION = 1
 
 
@@ -52,6 +52,14 @@ class IndexConfig:
         object.__setattr__(self, "code_abstract_k", self.code_abstract_k or min(2 * k, self.min_tokens - 1))
         if self.common_threshold < 2:
             raise BadInputError(f"common_threshold must be at least 2, got {self.common_threshold}")
+
+    def window(self, channel: str) -> tuple[int, int]:
+        """(k, w) of a fingerprint channel. Code tokens are finer than words (a line holds
+        about ten), so code channels use longer k-grams for the same guarantee: a 5-token
+        k-gram of code such as `self . x = self` is shared by chance everywhere."""
+        if channel in ("code", "code-abstract"):
+            return self.code_abstract_k, self.min_tokens - self.code_abstract_k + 1
+        return self.k, self.w
 
     @property
     def guaranteed_tokens(self) -> int:

@@ -60,13 +60,14 @@ class BuildSummary:
 def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFingerprints:
     """Normalize one sequence document and winnow its k-gram hashes (all channels)."""
     form = get_normalizer(document.kind, document.language).normalize(document.content)
-    hashes = kgram_hashes(form.ids, config.k, CHANNEL_SALT[document.kind])
-    chosen = winnow(hashes, config.w)
+    k, w = config.window(document.kind)
+    hashes = kgram_hashes(form.ids, k, CHANNEL_SALT[document.kind])
+    chosen = winnow(hashes, w)
     keys, positions = [hashes[chosen]], [chosen]
     if form.abstract_ids is not None:
-        k = config.code_abstract_k
+        k, w = config.window("code-abstract")
         abstract = kgram_hashes(form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
-        picked = winnow(abstract, max(1, config.min_tokens - k + 1))
+        picked = winnow(abstract, w)
         keys.append(abstract[picked])
         positions.append(picked)
     return DocumentFingerprints(

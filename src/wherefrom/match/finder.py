@@ -76,26 +76,31 @@ def find_copies(
     only of common fingerprints."""
     config = index.config
     min_tokens = options.min_tokens or config.min_tokens
-    k = config.k
-    hashes, q, docs, p, anchors = _seeds(index, form.ids, k, config.w, CHANNEL_SALT[channel])
+    k, w = config.window(channel)
+    hashes, q, docs, p, anchors = _seeds(index, form.ids, k, w, CHANNEL_SALT[channel])
     use_abstract = form.abstract_ids is not None and channel == "code"
     if use_abstract:
-        ka = config.code_abstract_k
-        wa = max(1, config.min_tokens - ka + 1)
+        ka, wa = config.window("code-abstract")
+        n_exact = len(q)
         _, qa, da, pa, aa = _seeds(index, form.abstract_ids, ka, wa, CHANNEL_SALT["code-abstract"])
         q, docs, p = np.concatenate([q, qa]), np.concatenate([docs, da]), np.concatenate([p, pa])
         anchors = np.concatenate([anchors, aa])
+        exact = np.arange(len(q)) < n_exact
+    else:
+        exact = np.ones(len(q), dtype=bool)
     gap = max(8, k + 3)
-    candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (config.w + k) + gap, anchors=anchors)
+    candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
     found: list[Found] = []
     for candidate in candidates:
         if len(candidate.q) == 1 and not candidate.anchored:
             continue  # a lone seed that no copy of min_tokens tokens would produce
+        if candidate.exact_seeds == 0 and len(candidate.q) < 2:
+            continue  # structure alone must span a renamed copy's 2 x min_tokens: two seeds at least
         if config.hash_only:
-            found.extend(_estimate(index, candidate, hashes, form, k, min_tokens, options))
+            found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
         else:
             found.extend(_verify(index, candidate, form, k, min_tokens, options, use_abstract))
-    return _best_per_region(found), _common_stretches(index, hashes, k, config.w, min_tokens)
+    return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
 
 
 def _verify(
@@ -103,7 +108,7 @@ def _verify(
     options: MatchOptions, use_abstract: bool,
 ) -> list[Found]:
     query_ids = form.abstract_ids if use_abstract else form.ids
-    seed_k = min(k, index.config.code_abstract_k) if use_abstract else k
+    seed_k = k
     low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
     margin = 64
     while True:
@@ -176,7 +181,7 @@ def _kind(region: Region, exact: float, use_abstract: bool) -> str:
 
 
 def _estimate(
-    index: Index, candidate: Candidate, hashes: np.ndarray, form: NormalForm, k: int,
+    index: Index, candidate: Candidate, hashes: np.ndarray, form: NormalForm, k: int, w: int,
     min_tokens: int, options: MatchOptions,
 ) -> list[Found]:
     """Hash-only index: the region spans the seeds; similarity is the share of the query's
@@ -184,12 +189,12 @@ def _estimate(
     verbatim copy, by the winnowing property)."""
     q0 = int(candidate.q.min())
     q1 = int(candidate.q.max()) + k
-    if q1 - q0 < min_tokens - index.config.w:
+    if q1 - q0 < min_tokens - w:
         return []
     p0 = int(candidate.p.min())
     p1 = int(candidate.p.max()) + k
     region_hashes = hashes[q0 : q1 - k + 1]
-    own = winnow(region_hashes, index.config.w) + q0
+    own = winnow(region_hashes, w) + q0
     hit = np.isin(own, candidate.q)
     similarity = float(hit.mean()) if len(own) else 0.0
     if similarity < options.min_similarity:
