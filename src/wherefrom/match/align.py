@@ -38,11 +38,17 @@ class Region:
 
 
 def _match_length(a: np.ndarray, b: np.ndarray) -> int:
+    """Length of the common prefix of a and b, compared in doubling chunks so that a
+    mismatch near the start costs little however long the arrays are."""
     n = min(len(a), len(b))
-    if n == 0:
-        return 0
-    differ = np.flatnonzero(a[:n] != b[:n])
-    return int(differ[0]) if len(differ) else n
+    done, step = 0, 16
+    while done < n:
+        end = min(n, done + step)
+        differ = np.flatnonzero(a[done:end] != b[done:end])
+        if len(differ):
+            return done + int(differ[0])
+        done, step = end, step * 4
+    return n
 
 
 def exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> list[Run]:
