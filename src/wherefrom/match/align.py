@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_EDGE_STEPS = ((1, 1), (1, 0), (0, 1), (2, 2), (2, 1), (1, 2), (2, 0), (0, 2), (3, 3))
-_EDGE_CONFIRM = 3
+XDROP = 4  # how far the extension score may fall below its best before it stops
+BAND = 3  # insertions or deletions the extension may absorb in a row
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,20 +82,71 @@ def _lcs(a: np.ndarray, b: np.ndarray) -> int:
     return previous[-1]
 
 
-def _extend_right(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tuple[int, int, int] | None:
-    """Step over a small edit after (q1, p1) when at least _EDGE_CONFIRM tokens agree after it;
-    returns the new end and the number of agreeing tokens."""
-    for dq, dp in _EDGE_STEPS:
-        a, b = q1 + dq, p1 + dp
-        n = _match_length(query[a:], source[b:])
-        if n >= _EDGE_CONFIRM:
-            return a + n, b + n, n
-    return None
+def xdrop_extend(
+    query: np.ndarray, source: np.ndarray, q1: int, p1: int, drop: int = XDROP, band: int = BAND, limit: int = 64,
+) -> tuple[int, int, list[Run]]:
+    """Gapped extension to the right of (q1, p1), as in BLAST: a banded alignment scoring +1
+    per agreeing token and -1 per substitution, insertion or deletion, stopped once the
+    score falls `drop` below the best seen. Returns the end of the best-scoring alignment
+    and its agreeing stretches."""
+    nq = min(limit, len(query) - q1)
+    ns = min(limit + band, len(source) - p1)
+    if nq <= 0 or ns <= 0:
+        return q1, p1, []
+    if not np.isin(query[q1 : q1 + drop], source[p1 : p1 + drop + band]).any():
+        return q1, p1, []  # nothing agrees before the score would fall `drop` below zero
+    q = query[q1 : q1 + nq].tolist()
+    p = source[p1 : p1 + ns].tolist()
+    # rows[i][j] = (score, move) with move 0 diagonal, 1 skip a query token, 2 skip a source token
+    previous = {j: (-j, 2) for j in range(min(band, ns) + 1)}
+    rows = [previous]
+    best, best_at = 0, (0, 0)
+    for i in range(1, nq + 1):
+        row: dict[int, tuple[int, int]] = {}
+        for j in range(max(0, i - band), min(ns, i + band) + 1):
+            candidates = []
+            if j > 0 and j - 1 in previous:
+                candidates.append((previous[j - 1][0] + (1 if q[i - 1] == p[j - 1] else -1), 0))
+            if j in previous:
+                candidates.append((previous[j][0] - 1, 1))
+            if j - 1 in row:
+                candidates.append((row[j - 1][0] - 1, 2))
+            if candidates:
+                row[j] = max(candidates)
+        if not row:
+            break
+        rows.append(row)
+        top_j = max(row, key=lambda j: row[j][0])
+        if row[top_j][0] > best:
+            best, best_at = row[top_j][0], (i, top_j)
+        if row[top_j][0] < best - drop:
+            break
+        previous = row
+    i, j = best_at
+    pairs: list[tuple[int, int]] = []
+    while i > 0 or j > 0:
+        move = rows[i][j][1] if j in rows[i] else 2
+        if move == 0 and i > 0 and j > 0:
+            if q[i - 1] == p[j - 1]:
+                pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif move == 1 and i > 0:
+            i -= 1
+        else:
+            j -= 1
+    runs: list[Run] = []
+    for a, b in reversed(pairs):
+        if runs and runs[-1].q1 == q1 + a and runs[-1].p1 == p1 + b:
+            last = runs[-1]
+            runs[-1] = Run(last.q0, last.q1 + 1, last.p0, last.p1 + 1)
+        else:
+            runs.append(Run(q1 + a, q1 + a + 1, p1 + b, p1 + b + 1))
+    return q1 + best_at[0], p1 + best_at[1], runs
 
 
-def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int) -> list[Region]:
+def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int, extend: bool = True) -> list[Region]:
     """Chain runs (sorted by query start) whose gaps are at most `gap` tokens on both sides,
-    then step each region's ends over small edits."""
+    then (with `extend`) carry each region's ends over small edits by gapped extension."""
     regions: list[Region] = []
     for run in sorted(runs, key=lambda r: (r.q0, r.p0)):
         last = regions[-1] if regions else None
@@ -113,20 +164,15 @@ def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int) -> l
             regions[-1] = Region(last.q0, run.q1, last.p0, max(last.p1, run.p1), aligned, (*last.runs, run))
         else:
             regions.append(Region(run.q0, run.q1, run.p0, run.p1, run.q1 - run.q0, (run,)))
-    return [_extend_edges(r, query, source) for r in regions]
+    return [_extend_edges(r, query, source) for r in regions] if extend else regions
 
 
 def _extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
     q0, q1, p0, p1, aligned = region.q0, region.q1, region.p0, region.p1, region.aligned
-    runs = list(region.runs)
-    while (step := _extend_right(query, source, q1, p1)) is not None:
-        q1, p1, n = step
-        runs.append(Run(q1 - n, q1, p1 - n, p1))
-        aligned += n
-    reversed_query, reversed_source = query[::-1], source[::-1]
-    while (step := _extend_right(reversed_query, reversed_source, len(query) - q0, len(source) - p0)) is not None:
-        rq, rp, n = step
-        q0, p0 = len(query) - rq, len(source) - rp
-        runs.insert(0, Run(q0, q0 + n, p0, p0 + n))
-        aligned += n
-    return Region(q0, q1, p0, p1, aligned, tuple(runs))
+    q1, p1, after = xdrop_extend(query, source, q1, p1)
+    nq, ns = len(query), len(source)
+    rq, rp, before = xdrop_extend(query[::-1], source[::-1], nq - q0, ns - p0)
+    q0, p0 = nq - rq, ns - rp
+    before = [Run(nq - r.q1, nq - r.q0, ns - r.p1, ns - r.p0) for r in reversed(before)]
+    aligned += sum(r.q1 - r.q0 for r in before) + sum(r.q1 - r.q0 for r in after)
+    return Region(q0, q1, p0, p1, aligned, (*before, *region.runs, *after))

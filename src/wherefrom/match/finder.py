@@ -125,7 +125,8 @@ def _verify(
             break
         margin *= 4
     out = []
-    for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3)):
+    # Placeholders agree too easily for a gapped extension: renamed code relies on its runs.
+    for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3), extend=not use_abstract):
         if region.q1 - region.q0 < min_tokens or region.similarity < options.min_similarity:
             continue
         exact = region.similarity
@@ -147,21 +148,39 @@ def _verify(
     return out
 
 
-def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray, edge: int = 3) -> Region:
     """Drop edge tokens that agree only as placeholders (a copy that ends where a function
-    with other names begins)."""
-    q0, q1, p0, p1 = region.q0, region.q1, region.p0, region.p1
-    edge = 3
-    while q1 - q0 > edge and not np.array_equal(query[q1 - edge : q1], source[p1 - edge : p1]):
-        q1, p1 = q1 - 1, p1 - 1
-    while q1 - q0 > edge and not np.array_equal(query[q0 : q0 + edge], source[p0 : p0 + edge]):
-        q0, p0 = q0 + 1, p0 + 1
-    runs = tuple(
-        Run(max(r.q0, q0), min(r.q1, q1), max(r.p0, p0), min(r.p1, p1)) for r in region.runs if r.q1 > q0 and r.q0 < q1
-    )
-    kept = sum(r.q1 - r.q0 for r in runs if r.q1 > r.q0)
-    removed = sum(r.q1 - r.q0 for r in region.runs) - kept
-    return Region(q0, q1, p0, p1, max(region.aligned - removed, 0), tuple(r for r in runs if r.q1 > r.q0))
+    with other names begins): the region then starts and ends inside runs whose first and
+    last `edge` tokens agree exactly."""
+    runs = sorted(region.runs, key=lambda r: r.q0)
+
+    def agreeing_ends(run: Run) -> np.ndarray:
+        same = query[run.q0 : run.q1] == source[run.p0 : run.p1]
+        if len(same) < edge:
+            return np.zeros(0, dtype=np.int64)
+        window = np.lib.stride_tricks.sliding_window_view(same, edge).all(axis=1)
+        return np.flatnonzero(window)
+
+    while runs:
+        starts = agreeing_ends(runs[-1])
+        if len(starts):
+            last = runs[-1]
+            stop = int(starts[-1]) + edge
+            runs[-1] = Run(last.q0, last.q0 + stop, last.p0, last.p0 + stop)
+            break
+        runs.pop()
+    while runs:
+        starts = agreeing_ends(runs[0])
+        if len(starts):
+            first = runs[0]
+            begin = int(starts[0])
+            runs[0] = Run(first.q0 + begin, first.q1, first.p0 + begin, first.p1)
+            break
+        runs.pop(0)
+    if not runs:
+        return Region(region.q0, region.q0, region.p0, region.p0, 0, ())
+    removed = sum(r.q1 - r.q0 for r in region.runs) - sum(r.q1 - r.q0 for r in runs)
+    return Region(runs[0].q0, runs[-1].q1, runs[0].p0, runs[-1].p1, max(region.aligned - removed, 0), tuple(runs))
 
 
 def _exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:
