@@ -126,3 +126,55 @@ def test_hash_only_index_finds_copies_with_approximate_spans(make_index):
     start, end = match.source_span
     assert start <= 0 + 5 and end >= len(HAMLET) - 40
     assert match.details["approximate_source_span"] is True
+
+
+def test_dense_light_edits_like_a_modernised_bible_are_one_match(make_index):
+    # Every seventh word changed, as "hath" -> "has", "thee" -> "you" do in modernised texts:
+    # few stored fingerprints survive, the gapped extension carries the match across edits.
+    mit = (ROOT / "examples" / "corpus" / "statkit" / "LICENSE").read_text(encoding="utf-8")
+    index = make_index(records=[{"id": "mit", "title": "MIT License", "text": mit}, {"id": "h", "text": HAMLET}])
+    edited = " ".join(w + "s" if i % 7 == 6 else w for i, w in enumerate(mit.split()))
+    (match,) = check_text(index, OWN + edited, options=CheckOptions(min_similarity=0.5)).matches
+    assert match.source.title == "MIT License" and match.kind == "near-verbatim"
+    assert match.input_span[1] - match.input_span[0] >= 0.8 * len(edited)
+    assert 0.7 < match.similarity < 0.95
+
+
+WORDS = [f"w{i}" for i in range(400)]
+
+
+@pytest.fixture(scope="module")
+def random_corpus(tmp_path_factory):
+    import random
+
+    from wherefrom.index import Index, build_index
+
+    rng = random.Random(11)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(300)) for _ in range(20)]
+    folder = tmp_path_factory.mktemp("random")
+    for i, text in enumerate(texts):
+        (folder / f"doc{i}.txt").write_text(text)
+    build_index([folder], folder / "idx")
+    with Index.open(folder / "idx") as index:
+        yield index, texts
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=st.integers(0, 19), start=st.integers(0, 270), length=st.integers(25, 120), before=st.integers(0, 30))
+def test_a_planted_copy_of_min_tokens_or_more_is_always_found_with_its_exact_span(random_corpus, doc, start, length, before):
+    index, texts = random_corpus
+    words = texts[doc].split()
+    copied = " ".join(words[start : start + length])
+    prefix = " ".join(f"own{i}" for i in range(before))
+    query = f"{prefix} {copied} own-end"
+    matches = [m for m in check_text(index, query, options=CheckOptions(kind="text")).matches if m.source.title == f"doc{doc}.txt"]
+    assert len(copied.split()) < 25 or matches, "a copy of at least min_tokens tokens must be found"
+    if matches:
+        best = max(matches, key=lambda m: m.tokens)
+        found = query[best.input_span[0] : best.input_span[1]]
+        assert copied in found
+        assert texts[doc][best.source_span[0] : best.source_span[1]] == found

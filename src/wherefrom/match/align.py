@@ -167,11 +167,22 @@ def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int, exte
     return [_extend_edges(r, query, source) for r in regions] if extend else regions
 
 
+def _extend_fully(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tuple[int, int, list[Run]]:
+    """Repeat the bounded extension while it keeps advancing (a long edited stretch)."""
+    runs: list[Run] = []
+    while True:
+        q_end, p_end, more = xdrop_extend(query, source, q1, p1)
+        if q_end == q1 and p_end == p1:
+            return q1, p1, runs
+        q1, p1 = q_end, p_end
+        runs += more
+
+
 def _extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
     q0, q1, p0, p1, aligned = region.q0, region.q1, region.p0, region.p1, region.aligned
-    q1, p1, after = xdrop_extend(query, source, q1, p1)
+    q1, p1, after = _extend_fully(query, source, q1, p1)
     nq, ns = len(query), len(source)
-    rq, rp, before = xdrop_extend(query[::-1], source[::-1], nq - q0, ns - p0)
+    rq, rp, before = _extend_fully(query[::-1], source[::-1], nq - q0, ns - p0)
     q0, p0 = nq - rq, ns - rp
     before = [Run(nq - r.q1, nq - r.q0, ns - r.p1, ns - r.p0) for r in reversed(before)]
     aligned += sum(r.q1 - r.q0 for r in before) + sum(r.q1 - r.q0 for r in after)

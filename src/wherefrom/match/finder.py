@@ -234,15 +234,51 @@ def _estimate(
 
 
 def _best_per_region(found: list[Found]) -> list[Found]:
-    """One match per (input span, source): overlapping regions of one document keep the
-    longest, most similar one."""
-    found.sort(key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
-    kept: list[Found] = []
+    """One match per (input span, source). Regions of one document that overlap on both
+    sides along nearly the same diagonal are one copy reached from two seed groups (their
+    extensions met): they merge, the aligned count of the overlap taken once at the lower
+    similarity. Other overlapping regions keep the longest, most similar one."""
+    found.sort(key=lambda f: (f.doc_id, f.q0))
+    merged: list[Found] = []
     for f in found:
+        last = merged[-1] if merged else None
+        if (
+            last is not None and last.doc_id == f.doc_id and f.q0 < last.q1 and f.p0 < last.p1
+            and abs((f.p0 - f.q0) - (last.p0 - last.q0)) <= 16 and not f.approximate
+        ):
+            merged[-1] = _merge(last, f)
+        else:
+            merged.append(f)
+    merged.sort(key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
+    kept: list[Found] = []
+    for f in merged:
         if any(g.doc_id == f.doc_id and f.q0 < g.q1 and g.q0 < f.q1 for g in kept):
             continue
         kept.append(f)
     return kept
+
+
+def _merge(a: Found, b: Found) -> Found:
+    q0, q1, p0, p1 = min(a.q0, b.q0), max(a.q1, b.q1), min(a.p0, b.p0), max(a.p1, b.p1)
+    overlap = min(a.q1, b.q1) - max(a.q0, b.q0)
+    length = max(q1 - q0, p1 - p0)
+
+    def aligned(x: Found, attribute: str) -> float:
+        return getattr(x, attribute) * max(x.q1 - x.q0, x.p1 - x.p0)
+
+    def combined(attribute: str) -> float:
+        shared = overlap * min(getattr(a, attribute), getattr(b, attribute))
+        return min(1.0, (aligned(a, attribute) + aligned(b, attribute) - shared) / length)
+
+    similarity = combined("similarity")
+    kind = a.kind if a.kind == b.kind and a.kind != "verbatim" else "near-verbatim"
+    if a.kind == b.kind == "verbatim" and similarity >= 0.999:
+        kind = "verbatim"
+    return Found(
+        doc_id=a.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
+        exact_similarity=combined("exact_similarity"),
+        source_chars=(min(a.source_chars[0], b.source_chars[0]), max(a.source_chars[1], b.source_chars[1])),
+    )
 
 
 def _common_stretches(index: Index, hashes: np.ndarray, k: int, w: int, min_tokens: int) -> list[Common]:
