@@ -71,7 +71,7 @@ def check_text(index: Index, content: str, name: str = "-", options: CheckOption
         matches += [_to_match(index, f, form, options) for f in found]
         commons += [(form.char_span(c.q0, c.q1), c) for c in common]
     matches = _group(_dedupe(matches), commons, options.max_sources)
-    covered = _covered_chars([m.input_span for m in matches])
+    covered = covered_length([m.input_span for m in matches])
     coverage = covered / len(content) if content else 0.0
     return make_report(InputInfo(name, main_kind, input_tokens or 0), matches, coverage)  # type: ignore[arg-type]
 
@@ -153,7 +153,8 @@ def _group(matches: list[Match], commons: list[tuple[tuple[int, int], Common]], 
     return out
 
 
-def _covered_chars(spans: list[tuple[int, ...]]) -> int:
+def covered_length(spans: list[tuple[int, ...]]) -> int:
+    """Length of the union of [start, end) spans."""
     total, end = 0, -1
     for start, stop in sorted((s[0], s[1]) for s in spans):
         if stop > end:

@@ -26,6 +26,7 @@ import numpy as np
 from wherefrom.errors import BadInputError, IncompatibleIndexError, IndexCorruptError
 from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
 from wherefrom.image.reader import open_image
+from wherefrom.index.files import fsync_path
 from wherefrom.records import Document
 
 IMAGE_FORMAT_VERSION = 1
@@ -144,7 +145,7 @@ class ImageSegmentWriter:
         path = self.folder / MANIFEST
         _fsync_write(path, json.dumps(manifest, indent=1, sort_keys=True).encode())
         written.append(path)
-        _fsync_dir(self.folder)
+        fsync_path(self.folder)
         return written
 
 
@@ -152,14 +153,6 @@ def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype: str) -> np.nd
     if not parts:
         return np.zeros(empty, dtype=dtype)
     return np.ascontiguousarray(np.concatenate(parts).astype(dtype))
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def encode_thumbnail(rgb: np.ndarray) -> bytes:

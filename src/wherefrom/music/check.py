@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wherefrom.check import CheckOptions, check_text
+from wherefrom.check import CheckOptions, check_text, covered_length
 from wherefrom.errors import require
 from wherefrom.index import Index
 from wherefrom.music.melody import NoteEvent, ParsedMelody, parse
@@ -65,7 +65,7 @@ def check_melodies(
             _in_notes(index, m, parsed, melody.part if len(melodies) > 1 else "", sources)
             for m in report.matches
         ]
-        covered = _covered([m.input_span for m in part_matches])
+        covered = covered_length([m.input_span for m in part_matches])
         coverage = max(coverage, covered / parsed.n_notes if parsed.n_notes else 0.0)
         matches += part_matches
     return make_report(InputInfo(name, "music", notes), matches, coverage)
@@ -121,15 +121,6 @@ def _estimated_notes(index: Index, uid: str, chars: tuple[int, ...]) -> tuple[in
     row = index.document_by_uid(uid)
     per_note = row.n_chars / max(row.n_tokens + 1, 1)
     return int(chars[0] / per_note), max(int(chars[0] / per_note) + 1, round(chars[1] / per_note))
-
-
-def _covered(spans: list[tuple[int, ...]]) -> int:
-    total, end = 0, -1
-    for start, stop in sorted((s[0], s[1]) for s in spans):
-        if stop > end:
-            total += stop - max(start, end)
-            end = stop
-    return total
 
 
 def piano_roll_png(input_notes: list[NoteEvent], source_notes: list[NoteEvent]) -> bytes:
