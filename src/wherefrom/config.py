@@ -9,7 +9,7 @@ from typing import Any
 
 from wherefrom.errors import BadInputError, IncompatibleIndexError
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 NORMAL_FORM_VERSION = 1
 
 

@@ -1,5 +1,10 @@
-"""Immutable segments: sorted fingerprint keys with packed postings (document, token
-position) as memory-mapped arrays, plus the text store and token checkpoints.
+"""Immutable segments: sorted fingerprint keys with packed postings as memory-mapped
+arrays, plus the text store and token checkpoints.
+
+A key is the top 32 bits of a fingerprint (a collision only adds a seed that verification
+drops); a posting is one uint32, the fingerprint's token offset in the segment's
+concatenated documents, from which the document and its token position follow. Eight bytes
+per fingerprint in all.
 
 Fingerprints found in more than `common_threshold` documents (or with more than
 `max_postings` postings) are kept as a document count only.
@@ -13,11 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from wherefrom.config import IndexConfig
+from wherefrom.errors import IndexCorruptError, WherefromError
 from wherefrom.index.files import load_array, save_array, verify_checksums
 from wherefrom.index.store import StoreReader, StoreWriter
 
 CHECKPOINT_EVERY = 32
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2
+MAX_SEGMENT_TOKENS = (1 << 32) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,7 @@ class SegmentWriter:
         self._checkpoints: list[np.ndarray] = []
         self._store = None if config.hash_only else StoreWriter(folder, config.store_level)
         self._doc_ids: list[int] = []
+        self._token_starts: list[int] = [0]
         self.extra_files: list[Path] = []
 
     def add(self, doc_id: int, fingerprints: DocumentFingerprints, content: str) -> int:
@@ -48,8 +56,14 @@ class SegmentWriter:
         local = len(self._doc_ids)
         self._doc_ids.append(doc_id)
         self._keys.append(fingerprints.keys)
-        self._docs.append(np.full(len(fingerprints.keys), doc_id, dtype=np.uint32))
-        self._positions.append(fingerprints.positions.astype(np.uint32))
+        base = self._token_starts[-1]
+        if base + fingerprints.n_tokens > MAX_SEGMENT_TOKENS:
+            raise WherefromError(
+                f"a segment holds at most {MAX_SEGMENT_TOKENS:,} tokens; index the corpus in parts with 'index add'"
+            )
+        self._token_starts.append(base + fingerprints.n_tokens)
+        self._docs.append(np.full(len(fingerprints.keys), local, dtype=np.uint32))
+        self._positions.append((fingerprints.positions + base).astype(np.uint32))
         self._checkpoints.append(fingerprints.checkpoints.astype(np.uint32))
         if self._store is not None:
             self._store.add(content)
@@ -64,7 +78,7 @@ class SegmentWriter:
         )
 
     def finish(self) -> tuple[list[Path], dict]:
-        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+        keys = (np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)) >> np.uint64(32)
         docs = np.concatenate(self._docs) if self._docs else np.zeros(0, np.uint32)
         positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
         order = np.lexsort((positions, docs, keys))
@@ -75,10 +89,10 @@ class SegmentWriter:
         np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
         checkpoints = np.concatenate(self._checkpoints) if self._checkpoints else np.zeros(0, np.uint32)
         files = [
-            save_array(self.folder, "keys", keys, "<u8"),
-            save_array(self.folder, "docs", docs, "<u4"),
-            save_array(self.folder, "positions", positions, "<u4"),
-            save_array(self.folder, "common_keys", common_keys, "<u8"),
+            save_array(self.folder, "keys", keys, "<u4"),
+            save_array(self.folder, "postings", positions, "<u4"),
+            save_array(self.folder, "token_starts", np.array(self._token_starts, dtype=np.int64), "<i8"),
+            save_array(self.folder, "common_keys", common_keys, "<u4"),
             save_array(self.folder, "common_counts", common_counts, "<u4"),
             save_array(self.folder, "doc_ids", np.array(self._doc_ids, dtype=np.int64), "<i8"),
             save_array(self.folder, "checkpoints", checkpoints, "<u4"),
@@ -119,9 +133,13 @@ class SegmentReader:
         self.folder = folder
         self.name = folder.name
         self.meta = verify_checksums(folder, full=verify)
+        if self.meta.get("segment_format") != SEGMENT_FORMAT:
+            raise IndexCorruptError(
+                f"{folder}: segment format {self.meta.get('segment_format')}, this wherefrom reads {SEGMENT_FORMAT}; rebuild the index"
+            )
         self.keys = load_array(folder, "keys")
-        self.docs = load_array(folder, "docs")
-        self.positions = load_array(folder, "positions")
+        self.postings = load_array(folder, "postings")
+        self.token_starts = load_array(folder, "token_starts")
         self.common_keys = load_array(folder, "common_keys")
         self.common_counts = load_array(folder, "common_counts")
         self.doc_ids = load_array(folder, "doc_ids")
@@ -131,8 +149,9 @@ class SegmentReader:
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All postings of `hashes`: (query index, document id, token position)."""
-        left = np.searchsorted(self.keys, hashes, side="left")
-        right = np.searchsorted(self.keys, hashes, side="right")
+        keys = (hashes >> np.uint64(32)).astype(np.uint32)
+        left = np.searchsorted(self.keys, keys, side="left")
+        right = np.searchsorted(self.keys, keys, side="right")
         counts = right - left
         total = int(counts.sum())
         if total == 0:
@@ -141,15 +160,18 @@ class SegmentReader:
         query_index = np.repeat(np.arange(len(hashes)), counts)
         starts = np.repeat(left - np.cumsum(counts) + counts, counts)
         rows = starts + np.arange(total)
-        return query_index, self.docs[rows].astype(np.int64), self.positions[rows].astype(np.int64)
+        offsets = self.postings[rows].astype(np.int64)
+        local = np.searchsorted(self.token_starts, offsets, side="right") - 1
+        return query_index, self.doc_ids[local].astype(np.int64), offsets - self.token_starts[local]
 
     def common(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Query indexes whose hash is a common fingerprint, with its document count."""
         if len(self.common_keys) == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        at = np.searchsorted(self.common_keys, hashes)
+        keys = (hashes >> np.uint64(32)).astype(np.uint32)
+        at = np.searchsorted(self.common_keys, keys)
         at = np.minimum(at, len(self.common_keys) - 1)
-        hit = self.common_keys[at] == hashes
+        hit = self.common_keys[at] == keys
         return np.flatnonzero(hit), self.common_counts[at[hit]].astype(np.int64)
 
     def checkpoints_of(self, local: int) -> np.ndarray:
