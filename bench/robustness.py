@@ -313,6 +313,47 @@ EDITS: dict[str, Callable[[str, float, random.Random], str]] = {
 # ---------------------------------------------------------------- passages and hosts
 
 
+def _statement_starts(text: str) -> list[int]:
+    """0-based numbers of the lines where a Python statement starts (never inside a string),
+    so that a cut there leaves every string and bracket balanced."""
+    import io
+    import tokenize
+
+    starts, expect = set(), True
+    skip = (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.NEWLINE)
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if expect and token.type not in skip:
+                starts.add(token.start[0] - 1)
+                expect = False
+            if token.type == tokenize.NEWLINE:
+                expect = True
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return sorted(starts)
+
+
+def _code_tokens(text: str) -> int:
+    """Length in wherefrom's code normal form (comments and layout do not count)."""
+    from wherefrom.normalize import get_normalizer
+
+    return len(get_normalizer("code", "python").normalize(text))
+
+
+def _whole_statements(text: str, tokens: int, rng: random.Random) -> str | None:
+    """Whole consecutive statements holding at least `tokens` code tokens, or None."""
+    starts = _statement_starts(text)
+    if len(starts) < 4:
+        return None
+    lines = text.split("\n")
+    first = rng.randrange(len(starts) - 1)
+    for end in starts[first + 1 :] + [len(lines)]:
+        passage = "\n".join(lines[starts[first] : end]).strip("\n")
+        if _code_tokens(passage) >= tokens:
+            return passage
+    return None
+
+
 def pick_passage(
     corpus: Corpus,
     length: int,
@@ -320,25 +361,16 @@ def pick_passage(
     docs: list[str] | None = None,
     code: bool = False,
 ) -> tuple[str, str]:
-    """(doc_id, passage): `length` words of a text document, or whole lines holding about
-    `length` code tokens."""
+    """(doc_id, passage): `length` words of a text document, or whole statements holding
+    `length` to 1.5 x `length` code tokens (cut only between statements, so no string or
+    comment is left open)."""
     pool = docs or corpus.doc_ids
     for _ in range(1000):
         doc_id = rng.choice(pool)
         text = corpus.text(doc_id)
         if code:
-            lines = text.split("\n")
-            if len(lines) < 10:
-                continue
-            first = rng.randrange(len(lines))
-            taken, count = [], 0
-            for line in lines[first:]:
-                taken.append(line)
-                count += len(_CODE_TOKEN.findall(line))
-                if count >= length:
-                    break
-            passage = "\n".join(taken).strip("\n")
-            if count >= length and len(_CODE_TOKEN.findall(passage)) <= length * 1.5:
+            passage = _whole_statements(text, length, rng)
+            if passage is not None and _code_tokens(passage) <= length * 1.5:
                 return doc_id, passage
             continue
         words = list(_WORD.finditer(text))
@@ -369,15 +401,11 @@ class Hosts:
     def take(self, rng: random.Random, tokens: int = HOST_TOKENS) -> str:
         text = rng.choice(self.pieces)
         if self.code:
-            lines = text.split("\n")
-            first = rng.randrange(max(1, len(lines) - 60))
-            taken, count = [], 0
-            for line in lines[first:]:
-                taken.append(line)
-                count += len(_CODE_TOKEN.findall(line))
-                if count >= tokens:
-                    break
-            return "\n".join(taken)
+            for _ in range(100):
+                piece = _whole_statements(rng.choice(self.pieces), tokens, rng)
+                if piece is not None:
+                    return piece
+            raise RuntimeError("no host code with balanced statements found")
         words = text.split()
         first = rng.randrange(max(1, len(words) - tokens))
         return " ".join(words[first : first + tokens])

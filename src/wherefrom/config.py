@@ -33,6 +33,10 @@ class IndexConfig:
     w: int = 0
     code_abstract_k: int = 0
     common_threshold: int = 100
+    # Code structure (identifiers and literals abstracted) repeats across unrelated files far
+    # more than text does: structural fingerprints in more documents than this are kept as
+    # counts only, so renamed copies are sought only through distinctive structure.
+    structure_common_threshold: int = 10
     max_postings: int = 2000
     hash_only: bool = False
     store_level: int = 10

@@ -64,7 +64,9 @@ def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFin
     hashes = kgram_hashes(form.ids, k, CHANNEL_SALT[document.kind])
     chosen = winnow(hashes, w)
     keys, positions = [hashes[chosen]], [chosen]
+    structure_from = -1
     if form.abstract_ids is not None:
+        structure_from = len(chosen)
         k, w = config.window("code-abstract")
         abstract = kgram_hashes(form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
         picked = winnow(abstract, w)
@@ -75,6 +77,7 @@ def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFin
         positions=np.concatenate(positions),
         checkpoints=form.starts[::CHECKPOINT_EVERY],
         n_tokens=len(form),
+        structure_from=structure_from,
     )
 
 

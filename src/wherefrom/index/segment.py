@@ -35,6 +35,7 @@ class DocumentFingerprints:
     positions: np.ndarray  # token position of each fingerprint's first token
     checkpoints: np.ndarray  # char offset of tokens 0, CHECKPOINT_EVERY, ...
     n_tokens: int
+    structure_from: int = -1  # keys[structure_from:] are code-structure fingerprints (-1: none)
 
 
 class SegmentWriter:
@@ -44,6 +45,7 @@ class SegmentWriter:
         folder.mkdir(parents=True)
         self._keys: list[np.ndarray] = []
         self._docs: list[np.ndarray] = []
+        self._structure: list[np.ndarray] = []
         self._positions: list[np.ndarray] = []
         self._checkpoints: list[np.ndarray] = []
         self._store = None if config.hash_only else StoreWriter(folder, config.store_level)
@@ -63,6 +65,10 @@ class SegmentWriter:
             )
         self._token_starts.append(base + fingerprints.n_tokens)
         self._docs.append(np.full(len(fingerprints.keys), local, dtype=np.uint32))
+        structure = np.zeros(len(fingerprints.keys), dtype=bool)
+        if fingerprints.structure_from >= 0:
+            structure[fingerprints.structure_from :] = True
+        self._structure.append(structure)
         self._positions.append((fingerprints.positions + base).astype(np.uint32))
         self._checkpoints.append(fingerprints.checkpoints.astype(np.uint32))
         if self._store is not None:
@@ -81,9 +87,10 @@ class SegmentWriter:
         keys = (np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)) >> np.uint64(32)
         docs = np.concatenate(self._docs) if self._docs else np.zeros(0, np.uint32)
         positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
+        structure = np.concatenate(self._structure) if self._structure else np.zeros(0, bool)
         order = np.lexsort((positions, docs, keys))
-        keys, docs, positions = keys[order], docs[order], positions[order]
-        common_keys, common_counts, keep = _split_common(keys, docs, self.config)
+        keys, docs, positions, structure = keys[order], docs[order], positions[order], structure[order]
+        common_keys, common_counts, keep = _split_common(keys, docs, structure, self.config)
         keys, docs, positions = keys[keep], docs[keep], positions[keep]
         offsets = np.zeros(len(self._checkpoints) + 1, dtype=np.int64)
         np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
@@ -109,7 +116,7 @@ class SegmentWriter:
         return files + self.extra_files, meta
 
 
-def _split_common(keys: np.ndarray, docs: np.ndarray, config: IndexConfig):
+def _split_common(keys: np.ndarray, docs: np.ndarray, structure: np.ndarray, config: IndexConfig):
     """Find keys held by too many documents or postings; returns their (key, doc count) and
     the mask of postings to keep."""
     if len(keys) == 0:
@@ -121,7 +128,8 @@ def _split_common(keys: np.ndarray, docs: np.ndarray, config: IndexConfig):
     key_starts = np.flatnonzero(new_key)
     postings_per_key = np.diff(np.append(key_starts, len(keys)))
     docs_per_key = np.add.reduceat(new_pair.astype(np.int64), key_starts)
-    common = (docs_per_key > config.common_threshold) | (postings_per_key > config.max_postings)
+    threshold = np.where(structure[key_starts], config.structure_common_threshold, config.common_threshold)
+    common = (docs_per_key > threshold) | (postings_per_key > config.max_postings)
     keep = ~np.repeat(common, postings_per_key)
     return keys[key_starts[common]], docs_per_key[common].astype(np.uint32), keep
 
