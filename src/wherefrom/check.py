@@ -82,7 +82,7 @@ def _to_match(index: Index, found: Found, form: NormalForm, options: CheckOption
     snippet = ""
     if not found.approximate:
         text = index.text(found.doc_id) or ""
-        snippet = _snippet(text[found.source_chars[0] : found.source_chars[1]], options.snippet_chars)
+        snippet = snippet_text(text[found.source_chars[0] : found.source_chars[1]], options.snippet_chars)
     details = {"exact_similarity": round(found.exact_similarity, 4)} if found.kind == "renamed" else {}
     if found.approximate:
         details["approximate_source_span"] = True
@@ -100,12 +100,17 @@ def _to_match(index: Index, found: Found, form: NormalForm, options: CheckOption
     )
 
 
-def _snippet(text: str, limit: int) -> str:
+def snippet_text(text: str, limit: int) -> str:
+    """`text` with whitespace folded, at most `limit` characters: its two ends around an
+    ellipsis when it is longer."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    half = max(1, limit // 2 - 1)
-    return text[:half] + " … " + text[-half:]
+    if limit < 5:
+        return text[:limit]
+    head = (limit - 3) // 2
+    tail = limit - 3 - head
+    return text[:head] + " … " + text[-tail:]
 
 
 def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:

@@ -178,3 +178,13 @@ def test_a_planted_copy_of_min_tokens_or_more_is_always_found_with_its_exact_spa
         found = query[best.input_span[0] : best.input_span[1]]
         assert copied in found
         assert texts[doc][best.source_span[0] : best.source_span[1]] == found
+
+
+@pytest.mark.parametrize("limit", [1, 4, 5, 40, 299, 300])
+def test_snippets_never_exceed_their_limit(limit):
+    from wherefrom.check import snippet_text
+
+    text = "word " * 200
+    assert len(snippet_text(text, limit)) <= limit
+    if limit >= 10:
+        assert snippet_text("short  text", limit) == "short text"

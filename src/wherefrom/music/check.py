@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wherefrom.check import CheckOptions, check_text, covered_length
+from wherefrom.check import CheckOptions, check_text, covered_length, snippet_text
 from wherefrom.errors import require
 from wherefrom.index import Index
 from wherefrom.music.melody import NoteEvent, ParsedMelody, parse
@@ -62,7 +62,7 @@ def check_melodies(
         notes += parsed.n_notes
         report = check_text(index, content, name, options)
         part_matches = [
-            _in_notes(index, m, parsed, melody.part if len(melodies) > 1 else "", sources)
+            _in_notes(index, m, parsed, melody.part if len(melodies) > 1 else "", sources, options.snippet_chars)
             for m in report.matches
         ]
         covered = covered_length([m.input_span for m in part_matches])
@@ -77,6 +77,7 @@ def _in_notes(
     parsed: ParsedMelody,
     part: str,
     sources: dict[str, ParsedMelody | None],
+    snippet_chars: int,
 ) -> Match:
     """A match of the text form, re-expressed in notes and bars."""
     first, last = parsed.note_span(*match.input_span)
@@ -100,7 +101,7 @@ def _in_notes(
         input_span=(first, last),
         source_span=source_span,
         tokens=last - first,
-        snippet=snippet or parsed.text_of_notes(first, last),
+        snippet=snippet_text(snippet or parsed.text_of_notes(first, last), snippet_chars),
         details=details,
     )
 
