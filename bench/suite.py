@@ -370,13 +370,10 @@ def original_section(args: argparse.Namespace) -> str:
         ("bloom", len(text)),
         ("infini-gram", 30_000 if args.quick else 150_000),
     ):
-        peer = get_peer(peer_name)
-        if peer.available():
+        opened = open_finder(peer_name, corpus, args.reuse)
+        if opened is None:
             continue
-        result, out = build(peer_name, corpus, args.reuse)
-        if not result.ok:
-            continue
-        finder = peer.open(corpus, out)
+        finder = opened[0]
         sample = text[:limit]
         log(f"original text: {peer_name} on {len(sample.encode()) / 1e6:.2f} MB")
         started = time.perf_counter()
@@ -400,6 +397,16 @@ def original_section(args: argparse.Namespace) -> str:
     )
 
 
+def open_finder(peer_name: str, corpus: Corpus, reuse: bool) -> tuple[Finder, BuildResult, Path] | None:
+    """The peer's finder over its (built or reused) index, with the build's measurements and
+    folder; None when the peer is not installed or its build failed."""
+    peer = get_peer(peer_name)
+    if peer.available():
+        return None
+    result, out = build(peer_name, corpus, reuse)
+    return (peer.open(corpus, out), result, out) if result.ok else None
+
+
 def scaling_section(args: argparse.Namespace) -> str:
     subsets = corpora.mixed_subsets(args.scale)
     smallest = subsets[0]
@@ -409,13 +416,10 @@ def scaling_section(args: argparse.Namespace) -> str:
     rows, points = [], {}
     for corpus in subsets:
         for peer_name in ("wherefrom", "infini-gram"):
-            peer = get_peer(peer_name)
-            if peer.available():
+            opened = open_finder(peer_name, corpus, args.reuse)
+            if opened is None:
                 continue
-            result, out = build(peer_name, corpus, args.reuse)
-            if not result.ok:
-                continue
-            finder = peer.open(corpus, out)
+            finder, result, out = opened
             copied_ms = [1000 * t for t in latencies(finder, copied, 90)]
             clean_ms = [1000 * t for t in latencies(finder, clean, 90)]
             finder.close()

@@ -147,7 +147,6 @@ class Index:
 
     def stats(self) -> dict:
         segments = self.manifest.segments()
-        kinds = dict(self.manifest.count("SELECT kind, count(*) FROM documents GROUP BY kind"))
         licenses = dict(self.manifest.count(
             "SELECT license, count(*) FROM documents GROUP BY license ORDER BY 2 DESC"
         ))
@@ -163,7 +162,7 @@ class Index:
             "corpus_bytes": corpus_bytes,
             "index_bytes": index_bytes,
             "bytes_per_corpus_byte": round(index_bytes / corpus_bytes, 4) if corpus_bytes else None,
-            "kinds": kinds,
+            "kinds": self.stats_kinds(),
             "licenses": licenses,
             "languages": self.languages(),
             "config": {

@@ -13,6 +13,7 @@ import numpy as np
 
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, winnow
+from wherefrom.index.segment import CHECKPOINT_EVERY
 from wherefrom.match.align import Region, Run, chain, exact_runs
 from wherefrom.match.seeds import Candidate, group_seeds
 from wherefrom.normalize import NormalForm
@@ -220,8 +221,6 @@ def _estimate(
         return []
     diagonals = np.unique(candidate.p - candidate.q)
     checkpoints = index.checkpoints(candidate.doc_id)
-    from wherefrom.index.segment import CHECKPOINT_EVERY
-
     c0 = min(p0 // CHECKPOINT_EVERY, len(checkpoints) - 1)
     c1 = p1 // CHECKPOINT_EVERY + 1
     row = index.document(candidate.doc_id)
