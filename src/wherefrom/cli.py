@@ -11,9 +11,13 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wherefrom.errors import WherefromError
-from wherefrom.records import NOASSERTION, VERDICTS
+from wherefrom.records import NOASSERTION, VERDICTS, Report
+
+if TYPE_CHECKING:
+    from wherefrom.index import Index
 
 # Modules that add their own sub-commands with `register(subparsers)`; they import their
 # heavy dependencies only when a command runs.
@@ -163,7 +167,7 @@ def _run_check(args: argparse.Namespace) -> int:
     options = CheckOptions(kind=args.kind, language=args.language, min_tokens=args.min_tokens,
                            min_similarity=args.min_similarity, max_sources=args.max_sources)
     inputs = args.inputs or ["-"]
-    reports, contents = [], []
+    reports, contents, figures = [], [], []
     with Index.open(args.index, verify=False) as index:
         for name in inputs:
             if name == "-":
@@ -177,11 +181,12 @@ def _run_check(args: argparse.Namespace) -> int:
                 report = check_path(index, path, options)
             reports.append(report)
             contents.append(data.decode("utf-8", "replace") if report.input.kind in ("text", "code") else None)
+            figures.append(_figures(index, report, data) if args.format == "html" else {})
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
     render = {
         "json": lambda: render_json(reports),
         "sarif": lambda: render_sarif(reports),
-        "html": lambda: render_html(reports, contents),
+        "html": lambda: render_html(reports, contents, figures),
         "text": lambda: render_text(reports, contents, colour),
     }[args.format]
     sys.stdout.write(render().rstrip("\n") + "\n")
@@ -190,6 +195,18 @@ def _run_check(args: argparse.Namespace) -> int:
         if any(VERDICTS.index(r.verdict) >= threshold for r in reports):
             return 1
     return 0
+
+
+def _figures(index: Index, report: Report, data: bytes) -> dict[int, str]:
+    """HTML side-by-side views for image and melody matches (thumbnails, piano rolls)."""
+    kind = report.input.kind
+    if kind == "image" and report.matches:
+        from wherefrom.image.figure import html_figures
+    elif kind == "music" and report.matches:
+        from wherefrom.music.figure import html_figures
+    else:
+        return {}
+    return html_figures(index, report, data)
 
 
 def main(argv: list[str] | None = None) -> int:

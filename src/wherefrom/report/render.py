@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from wherefrom.records import Match, Report
 
@@ -107,10 +107,16 @@ def render_sarif(reports: Sequence[Report]) -> str:
 _LICENSE_CLASS = {"original": "", "common-only": "common", "attribution-required": "permissive", "restricted": "restricted"}
 
 
-def render_html(reports: Sequence[Report], contents: Sequence[str | None]) -> str:
-    """A self-contained page: the input with copied spans highlighted, sources listed."""
+def render_html(reports: Sequence[Report], contents: Sequence[str | None],
+                figures: Sequence[Mapping[int, str]] | None = None) -> str:
+    """A self-contained page: the input with copied spans highlighted, sources listed.
+
+    `figures[i][n]` is a ready HTML fragment (an image or music side-by-side view) shown under
+    match n (1-based) of report i.
+    """
     body = []
-    for report, content in zip(reports, contents, strict=True):
+    figures = figures if figures is not None else [{} for _ in reports]
+    for report, content, figure in zip(reports, contents, figures, strict=True):
         body.append(f"<section><h2>{html.escape(report.input.name)}</h2>"
                     f"<p class='verdict {report.verdict}'>{report.verdict} · {report.coverage:.0%} copied</p>")
         if content is not None and report.input.kind in ("text", "code"):
@@ -126,11 +132,13 @@ def render_html(reports: Sequence[Report], contents: Sequence[str | None]) -> st
                 f"{html.escape(', '.join(s.authors) or 'unknown author')} — <code>{html.escape(s.license)}</code><br>"
                 f"{match.kind}, similarity {match.similarity:.2f}, in {match.documents_containing} document(s)"
                 f"<blockquote>{html.escape(match.snippet)}</blockquote>"
-                f"<small>{html.escape(match.attribution)}</small></li>")
+                f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
         body.append("</ol></section>")
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
              "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.permissive{background:#ffe08a}"
-             "mark.restricted{background:#ffb3b3}mark.common{background:#cde}.verdict{font-weight:bold}")
+             "mark.restricted{background:#ffb3b3}mark.common{background:#cde}.verdict{font-weight:bold}"
+             "li figure{margin:.5rem 0}li figure img{max-width:100%;height:auto;border:1px solid #ccc}"
+             "figure.pair{display:flex;gap:1rem}figcaption{font-size:.8rem;color:#555}")
     return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>wherefrom report</title>"
             f"<style>{style}</style><body><h1>wherefrom report</h1>{''.join(body)}</body></html>")
 
