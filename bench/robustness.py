@@ -31,6 +31,7 @@ from bench.peers.base import Finder, Found  # noqa: E402
 
 LENGTHS = (25, 50, 100)
 RATES = (0.0, 0.05, 0.10, 0.20)
+EXTRA_RATES = {"rename": (1.0,)}  # every identifier renamed
 TEXT_FAMILIES = ("format", "typos", "insert", "delete", "substitute")
 CODE_FAMILIES = ("rename", "reformat", "comments")
 RECALL_COVER = 0.8
@@ -428,7 +429,7 @@ def make_cases(
     texts = {doc_id: corpus.text(doc_id) for doc_id in corpus.doc_ids}
     cases = []
     for family in families:
-        for rate in rates:
+        for rate in (*rates, *EXTRA_RATES.get(family, ())):
             for length in lengths:
                 for _ in range(per_cell):
                     doc_id, passage = pick_passage(corpus, length, rng, code=code)

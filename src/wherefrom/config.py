@@ -13,10 +13,25 @@ FORMAT_VERSION = 3
 NORMAL_FORM_VERSION = 1
 
 
+# Melodies: a note says far less than a word (a few hundred distinct tokens, and common
+# figures everywhere), so melody fingerprints keep every k-gram of a few notes and the music
+# check judges each candidate note by note (wherefrom.music.check). Indexes written before
+# these settings existed keep the window they were built with (see `from_json`).
+MELODY_MIN_TOKENS = 12
+MELODY_K = 4
+
+
 def derive_k(min_tokens: int) -> int:
     """k-gram length for a guarantee of `min_tokens`: short enough that an edited copy keeps
-    many intact k-grams, long enough that a k-gram is rarely shared by chance."""
-    return max(3, min(12, round(min_tokens / 5)))
+    intact k-grams (at one word edit in five, a 4-gram survives with probability 0.41, a
+    5-gram with 0.33), long enough that a k-gram is rarely shared by chance."""
+    return max(3, min(12, round(min_tokens / 6)))
+
+
+def derive_code_k(min_tokens: int) -> int:
+    """k-gram length of the code channels: code tokens are finer than words (a line holds
+    about ten), and a 5-token k-gram such as `self . x = self` is shared by every file."""
+    return min(max(3, round(min_tokens * 2 / 5)), min_tokens - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +55,12 @@ class IndexConfig:
     max_postings: int = 2000
     hash_only: bool = False
     store_level: int = 10
+    # Melody channel: copies of `melody_min_tokens` notes + 1 are reported; every k-gram of
+    # `melody_k` tokens is stored (w = 1) so that a copy with a changed note every few notes
+    # still shares fingerprints.
+    melody_min_tokens: int = MELODY_MIN_TOKENS
+    melody_k: int = MELODY_K
+    melody_w: int = 1
     format_version: int = FORMAT_VERSION
     normal_form_version: int = NORMAL_FORM_VERSION
 
@@ -53,16 +74,22 @@ class IndexConfig:
             )
         object.__setattr__(self, "k", k)
         object.__setattr__(self, "w", self.w or self.min_tokens - k + 1)
-        object.__setattr__(self, "code_abstract_k", self.code_abstract_k or min(2 * k, self.min_tokens - 1))
+        object.__setattr__(self, "code_abstract_k", self.code_abstract_k or derive_code_k(self.min_tokens))
+        if not 2 <= self.melody_k < self.melody_min_tokens or self.melody_w < 1:
+            raise BadInputError(
+                f"melody_k={self.melody_k} must be at least 2 and below melody_min_tokens="
+                f"{self.melody_min_tokens}, and melody_w={self.melody_w} at least 1"
+            )
         if self.common_threshold < 2:
             raise BadInputError(f"common_threshold must be at least 2, got {self.common_threshold}")
 
     def window(self, channel: str) -> tuple[int, int]:
-        """(k, w) of a fingerprint channel. Code tokens are finer than words (a line holds
-        about ten), so code channels use longer k-grams for the same guarantee: a 5-token
-        k-gram of code such as `self . x = self` is shared by chance everywhere."""
+        """(k, w) of a fingerprint channel: code channels use longer k-grams for the same
+        guarantee (see `derive_code_k`)."""
         if channel in ("code", "code-abstract"):
             return self.code_abstract_k, self.min_tokens - self.code_abstract_k + 1
+        if channel == "music":
+            return self.melody_k, self.melody_w
         return self.k, self.w
 
     @property
@@ -78,6 +105,13 @@ class IndexConfig:
             raw: dict[str, Any] = json.loads(text)
         except json.JSONDecodeError as error:
             raise IncompatibleIndexError(f"{where}: index configuration is not JSON ({error})") from None
+        if "melody_k" not in raw:
+            # written before melody settings existed: its melodies were fingerprinted and
+            # reported with the text window
+            k = raw.get("k") or derive_k(raw.get("min_tokens", 25))
+            raw["melody_min_tokens"] = raw.get("min_tokens", 25)
+            raw["melody_k"] = k
+            raw["melody_w"] = raw.get("w") or raw.get("min_tokens", 25) - k + 1
         known = {f.name for f in fields(cls)}
         unknown = set(raw) - known
         if unknown:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 XDROP = 4  # how far the extension score may fall below its best before it stops
-BAND = 3  # insertions or deletions the extension may absorb in a row
+BAND = 6  # how far insertions and deletions may shift one extension off its starting diagonal
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,10 @@ def xdrop_extend(
     """Gapped extension to the right of (q1, p1), as in BLAST: a banded alignment scoring +1
     per agreeing token and -1 per substitution, insertion or deletion, stopped once the
     score falls `drop` below the best seen. Returns the end of the best-scoring alignment
-    and its agreeing stretches."""
+    and its agreeing stretches.
+
+    Cells are kept per row in flat lists indexed by the diagonal offset j - i + band (the
+    hot loop of verification: no per-cell allocations)."""
     nq = min(limit, len(query) - q1)
     ns = min(limit + band, len(source) - p1)
     if nq <= 0 or ns <= 0:
@@ -97,51 +100,63 @@ def xdrop_extend(
         return q1, p1, []  # nothing agrees before the score would fall `drop` below zero
     q = query[q1 : q1 + nq].tolist()
     p = source[p1 : p1 + ns].tolist()
-    # rows[i][j] = (score, move) with move 0 diagonal, 1 skip a query token, 2 skip a source token
-    previous = {j: (-j, 2) for j in range(min(band, ns) + 1)}
-    rows = [previous]
-    best, best_at = 0, (0, 0)
+    width = 2 * band + 1
+    dead = -(1 << 30)
+    # previous[o]: score of cell (i - 1, i - 1 + o - band); moves[i][o]: 0 diagonal,
+    # 1 skip a query token, 2 skip a source token.
+    previous = [dead] * width
+    for o in range(band, min(width, band + ns + 1)):
+        previous[o] = band - o
+    moves = [[2] * width]
+    best, best_i, best_j = 0, 0, 0
     for i in range(1, nq + 1):
-        row: dict[int, tuple[int, int]] = {}
-        for j in range(max(0, i - band), min(ns, i + band) + 1):
-            candidates = []
-            if j > 0 and j - 1 in previous:
-                candidates.append((previous[j - 1][0] + (1 if q[i - 1] == p[j - 1] else -1), 0))
-            if j in previous:
-                candidates.append((previous[j][0] - 1, 1))
-            if j - 1 in row:
-                candidates.append((row[j - 1][0] - 1, 2))
-            if candidates:
-                row[j] = max(candidates)
-        if not row:
+        token = q[i - 1]
+        current = [dead] * width
+        move = [0] * width
+        row_best, row_best_o = dead, 0
+        for o in range(width):
+            j = i + o - band
+            if j < 0:
+                continue
+            if j > ns:
+                break
+            score, how = dead, 0
+            if j > 0 and previous[o] > dead:
+                score = previous[o] + (1 if token == p[j - 1] else -1)
+            if o + 1 < width and previous[o + 1] > dead and previous[o + 1] - 1 > score:
+                score, how = previous[o + 1] - 1, 1
+            if o > 0 and current[o - 1] > dead and current[o - 1] - 1 > score:
+                score, how = current[o - 1] - 1, 2
+            current[o], move[o] = score, how
+            if score > row_best:
+                row_best, row_best_o = score, o
+        if row_best == dead:
             break
-        rows.append(row)
-        top_j = max(row, key=lambda j: row[j][0])
-        if row[top_j][0] > best:
-            best, best_at = row[top_j][0], (i, top_j)
-        if row[top_j][0] < best - drop:
+        moves.append(move)
+        if row_best > best:
+            best, best_i, best_j = row_best, i, i + row_best_o - band
+        if row_best < best - drop:
             break
-        previous = row
-    i, j = best_at
-    pairs: list[tuple[int, int]] = []
+        previous = current
+    runs: list[Run] = []
+    i, j = best_i, best_j
     while i > 0 or j > 0:
-        move = rows[i][j][1] if j in rows[i] else 2
-        if move == 0 and i > 0 and j > 0:
+        how = moves[i][j - i + band] if i > 0 else 2
+        if how == 0 and i > 0 and j > 0:
             if q[i - 1] == p[j - 1]:
-                pairs.append((i - 1, j - 1))
+                a, b = q1 + i - 1, p1 + j - 1
+                if runs and runs[-1].q0 == a + 1 and runs[-1].p0 == b + 1:
+                    last = runs[-1]
+                    runs[-1] = Run(a, last.q1, b, last.p1)
+                else:
+                    runs.append(Run(a, a + 1, b, b + 1))
             i, j = i - 1, j - 1
-        elif move == 1 and i > 0:
+        elif how == 1 and i > 0:
             i -= 1
         else:
             j -= 1
-    runs: list[Run] = []
-    for a, b in reversed(pairs):
-        if runs and runs[-1].q1 == q1 + a and runs[-1].p1 == p1 + b:
-            last = runs[-1]
-            runs[-1] = Run(last.q0, last.q1 + 1, last.p0, last.p1 + 1)
-        else:
-            runs.append(Run(q1 + a, q1 + a + 1, p1 + b, p1 + b + 1))
-    return q1 + best_at[0], p1 + best_at[1], runs
+    runs.reverse()
+    return q1 + best_i, p1 + best_j, runs
 
 
 def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int, extend: bool = True) -> list[Region]:

@@ -19,6 +19,10 @@ from wherefrom.match.seeds import Candidate, group_seeds
 from wherefrom.normalize import NormalForm
 
 SLACK = 32
+# An edited copy may keep a single stored k-gram that the query's own winnowing does not
+# select; such lone seeds are verified only when their k-gram occurs in this few places,
+# since a k-gram found all over the corpus is shared by chance.
+LONE_SEED_PLACES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ def find_copies(
     min_tokens = options.min_tokens or config.min_tokens
     k, w = config.window(channel)
     hashes, q, docs, p, anchors = _seeds(index, form.ids, k, w, CHANNEL_SALT[channel])
+    places = np.bincount(q, minlength=len(hashes))  # where in the corpus each query k-gram occurs
     use_abstract = form.abstract_ids is not None and channel == "code"
     if use_abstract:
         ka, wa = config.window("code-abstract")
@@ -93,21 +98,32 @@ def find_copies(
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
     found: list[Found] = []
     for candidate in candidates:
-        if len(candidate.q) == 1 and not candidate.anchored:
-            continue  # a lone seed that no copy of min_tokens tokens would produce
+        if len(candidate.q) == 1 and not candidate.anchored and places[candidate.q[0]] > LONE_SEED_PLACES:
+            continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
         if candidate.exact_seeds == 0 and len(candidate.q) < 2:
             continue  # structure alone must span a renamed copy's 2 x min_tokens: two seeds at least
         if config.hash_only:
             found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
         else:
-            found.extend(_verify(index, candidate, form, k, min_tokens, options, use_abstract))
+            found.extend(_verify(index, candidate, form, k, options, use_abstract))
+    found = [f for f in _merge_near(found, gap, options.min_similarity) if _reportable(f, min_tokens, options)]
     return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
 
 
+def _reportable(found: Found, min_tokens: int, options: MatchOptions) -> bool:
+    length = found.q1 - found.q0
+    if found.approximate:
+        return True  # estimated regions were measured against the guarantee already
+    if length < min_tokens or found.similarity < options.min_similarity:
+        return False
+    return found.kind != "renamed" or length >= (options.min_renamed_tokens or 2 * min_tokens)
+
+
 def _verify(
-    index: Index, candidate: Candidate, form: NormalForm, k: int, min_tokens: int,
-    options: MatchOptions, use_abstract: bool,
+    index: Index, candidate: Candidate, form: NormalForm, k: int, options: MatchOptions, use_abstract: bool,
 ) -> list[Found]:
+    """Regions of the candidate's document around its seeds, unfiltered: pieces of one
+    edited copy reached from separate seed groups are merged before lengths are judged."""
     query_ids = form.abstract_ids if use_abstract else form.ids
     seed_k = k
     low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
@@ -128,7 +144,7 @@ def _verify(
     out = []
     # Placeholders agree too easily for a gapped extension: renamed code relies on its runs.
     for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3), extend=not use_abstract):
-        if region.q1 - region.q0 < min_tokens or region.similarity < options.min_similarity:
+        if region.q1 - region.q0 < k:
             continue
         exact = region.similarity
         if use_abstract:
@@ -136,11 +152,9 @@ def _verify(
             if exact >= 0.9:
                 region = _trim_to_exact(region, form.ids, source_form.ids)
                 exact = _exact_similarity(region, form.ids, source_form.ids)
-            if region.q1 - region.q0 < min_tokens:
+            if region.q1 - region.q0 < k:
                 continue
         kind = _kind(region, exact, use_abstract)
-        if kind == "renamed" and region.q1 - region.q0 < (options.min_renamed_tokens or 2 * min_tokens):
-            continue
         out.append(Found(
             doc_id=candidate.doc_id, q0=region.q0, q1=region.q1, p0=region.p0 + offset, p1=region.p1 + offset,
             kind=kind, similarity=region.similarity, exact_similarity=exact,
@@ -232,23 +246,33 @@ def _estimate(
     )]
 
 
-def _best_per_region(found: list[Found]) -> list[Found]:
-    """One match per (input span, source). Regions of one document that overlap on both
-    sides along nearly the same diagonal are one copy reached from two seed groups (their
-    extensions met): they merge, the aligned count of the overlap taken once at the lower
-    similarity. Other overlapping regions keep the longest, most similar one."""
-    found.sort(key=lambda f: (f.doc_id, f.q0))
+def _merge_near(found: list[Found], gap: int, min_similarity: float) -> list[Found]:
+    """Regions of one document that overlap, or follow each other within `gap` input tokens
+    (twice that in the source, where deletions widen it) along nearly the same diagonal are
+    one copy reached from two seed groups (edits drift the diagonal apart, or stopped an
+    extension short of the next piece): they merge, the aligned count of an overlap taken
+    once at the lower similarity, unless the union would fall below `min_similarity`."""
+    found = sorted((f for f in found if f.similarity >= min_similarity), key=lambda f: (f.doc_id, f.q0))
     merged: list[Found] = []
     for f in found:
         last = merged[-1] if merged else None
         if (
-            last is not None and last.doc_id == f.doc_id and f.q0 < last.q1 and f.p0 < last.p1
-            and abs((f.p0 - f.q0) - (last.p0 - last.q0)) <= 16 and not f.approximate
+            last is not None and last.doc_id == f.doc_id and not f.approximate and not last.approximate
+            and f.q0 <= last.q1 + gap and last.p0 <= f.p0 <= last.p1 + 2 * gap
+            and abs((f.p0 - f.q0) - (last.p0 - last.q0)) <= 16
         ):
-            merged[-1] = _merge(last, f)
-        else:
-            merged.append(f)
-    merged.sort(key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
+            union = _merge(last, f)
+            if union.similarity >= min_similarity:
+                merged[-1] = union
+                continue
+        merged.append(f)
+    return merged
+
+
+def _best_per_region(found: list[Found]) -> list[Found]:
+    """One match per (input span, source): of overlapping regions of one document, the
+    longest, most similar one."""
+    merged = sorted(found, key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
     kept: list[Found] = []
     for f in merged:
         if any(g.doc_id == f.doc_id and f.q0 < g.q1 and g.q0 < f.q1 for g in kept):
@@ -259,7 +283,7 @@ def _best_per_region(found: list[Found]) -> list[Found]:
 
 def _merge(a: Found, b: Found) -> Found:
     q0, q1, p0, p1 = min(a.q0, b.q0), max(a.q1, b.q1), min(a.p0, b.p0), max(a.p1, b.p1)
-    overlap = min(a.q1, b.q1) - max(a.q0, b.q0)
+    overlap = max(0, min(a.q1, b.q1) - max(a.q0, b.q0))
     length = max(q1 - q0, p1 - p0)
 
     def aligned(x: Found, attribute: str) -> float:
