@@ -429,7 +429,7 @@ def make_cases(
     texts = {doc_id: corpus.text(doc_id) for doc_id in corpus.doc_ids}
     cases = []
     for family in families:
-        for rate in (*rates, *EXTRA_RATES.get(family, ())):
+        for rate in dict.fromkeys((*rates, *EXTRA_RATES.get(family, ()))):
             for length in lengths:
                 for _ in range(per_cell):
                     doc_id, passage = pick_passage(corpus, length, rng, code=code)

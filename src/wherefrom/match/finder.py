@@ -21,7 +21,8 @@ from wherefrom.normalize import NormalForm
 SLACK = 32
 # An edited copy may keep a single stored k-gram that the query's own winnowing does not
 # select; such lone seeds are verified only when their k-gram occurs in this few places,
-# since a k-gram found all over the corpus is shared by chance.
+# since a k-gram found all over the corpus is shared by chance (and never in a hash-only
+# index, which has no tokens to verify them against).
 LONE_SEED_PLACES = 4
 
 
@@ -98,7 +99,7 @@ def find_copies(
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
     found: list[Found] = []
     for candidate in candidates:
-        if len(candidate.q) == 1 and not candidate.anchored and places[candidate.q[0]] > LONE_SEED_PLACES:
+        if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
         if candidate.exact_seeds == 0 and len(candidate.q) < 2:
             continue  # structure alone must span a renamed copy's 2 x min_tokens: two seeds at least
