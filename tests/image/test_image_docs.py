@@ -21,3 +21,28 @@ def test_images_doc_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     printed = capsys.readouterr().out
     assert "attribution-required Harbour CC-BY-4.0" in printed
     assert "tiled_l2" in printed
+
+
+def test_html_report_shows_input_and_source_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("cv2")
+    pytest.importorskip("faiss")
+    skdata = pytest.importorskip("skimage.data")
+    from PIL import Image, ImageOps
+
+    from wherefrom.cli import main
+
+    corpus = tmp_path / "photos"
+    corpus.mkdir()
+    Image.fromarray(skdata.astronaut()).resize((256, 256)).save(corpus / "astronaut.png")
+    (corpus / "astronaut.png.json").write_text('{"title": "Astronaut", "license": "CC0-1.0"}')
+    ImageOps.mirror(Image.open(corpus / "astronaut.png")).save(tmp_path / "generated.png")
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", "build", "photos", "--index", "idx", "--kind", "image"]) == 0
+    capsys.readouterr()
+    assert main(["check", "generated.png", "--index", "idx", "--format", "html"]) == 0
+    page = capsys.readouterr().out
+    assert "<figure class='pair'>" in page
+    assert len(re.findall(r"<img src='data:image/png;base64,", page)) == 2
+    assert "Astronaut (right)" in page

@@ -138,7 +138,8 @@ def render_html(reports: Sequence[Report], contents: Sequence[str | None],
              "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.permissive{background:#ffe08a}"
              "mark.restricted{background:#ffb3b3}mark.common{background:#cde}.verdict{font-weight:bold}"
              "li figure{margin:.5rem 0}li figure img{max-width:100%;height:auto;border:1px solid #ccc}"
-             "figure.pair{display:flex;gap:1rem}figcaption{font-size:.8rem;color:#555}")
+             "figure.pair{display:flex;flex-wrap:wrap;gap:1rem}figure.pair figcaption{flex-basis:100%}"
+             "figcaption{font-size:.8rem;color:#555}")
     return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>wherefrom report</title>"
             f"<style>{style}</style><body><h1>wherefrom report</h1>{''.join(body)}</body></html>")
 

@@ -1,0 +1,75 @@
+"""Side-by-side thumbnails for the HTML report: the checked picture and the indexed source,
+each with the matched box drawn on it. The source side is the thumbnail the index keeps; a
+hash-only index keeps none, and the figure then shows the input alone."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import Any
+
+import numpy as np
+
+from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
+from wherefrom.image.reader import open_image
+from wherefrom.image.search import locate
+from wherefrom.index import Index
+from wherefrom.records import Match, Report
+
+SIDE = 320  # longer side of each thumbnail in the report
+BOX = (220, 40, 40)
+
+
+def boxed_png(rgb: np.ndarray, box: tuple[int, int, int, int] | None, width: int, height: int) -> bytes:
+    """`rgb` scaled to at most SIDE pixels, with `box` (in a `width`×`height` frame) outlined."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray(D.thumbnail(rgb, SIDE))
+    if box is not None:
+        sx, sy = image.width / max(1, width), image.height / max(1, height)
+        x0, y0, x1, y1 = box
+        outline = [x0 * sx, y0 * sy, max(x0 * sx, x1 * sx - 1), max(y0 * sy, y1 * sy - 1)]
+        ImageDraw.Draw(image).rectangle(outline, outline=BOX, width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'>"
+
+
+def _figure(index: Index, query: np.ndarray, match: Match, number: int) -> str:
+    height, width = query.shape[:2]
+    parts = [_img(boxed_png(query, tuple(match.input_span), width, height), f"input of match {number}")]
+    source = match.source
+    title = (source.title or source.uri) if source is not None else "the source"
+    caption = f"Input (left), box {list(match.input_span)}"
+    found = None
+    if source is not None:
+        found = locate(index, index.document_by_uid(source.uid).doc_id)
+    thumb = None if found is None else found[0].thumbnail(found[1])
+    if thumb is not None and found is not None:
+        segment, row = found
+        source_width, source_height = (int(v) for v in segment.sizes[row])
+        parts.append(_img(boxed_png(thumb, tuple(match.source_span), source_width, source_height),
+                          f"source of match {number}"))
+        caption += f"; {title} (right), box {list(match.source_span)}."
+    else:
+        caption += f"; the index keeps no pixels of {title}."
+    distances: dict[str, Any] = match.details.get("distances", {})
+    if distances.get("tiled_l2") is not None:
+        caption += f" Tiled ℓ2 {distances['tiled_l2']:.3f}."
+    return f"<figure class='pair'>{''.join(parts)}<figcaption>{html.escape(caption)}</figcaption></figure>"
+
+
+def html_figures(index: Index, report: Report, data: bytes) -> dict[int, str]:
+    """HTML side-by-side views of every match, by match number (1-based over
+    `report.matches`); `data` is the checked picture, decoded again for its thumbnail."""
+    if not report.matches:
+        return {}
+    image, _ = open_image(data, report.input.name)
+    query = D.to_array(image)
+    return {number: _figure(index, query, match, number) for number, match in enumerate(report.matches, start=1)}

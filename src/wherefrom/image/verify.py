@@ -1,0 +1,108 @@
+"""Verification of one candidate: is the query a copy of this source, and where?
+
+Alignments are tried from the strongest evidence to the weakest (keypoints, whole-picture
+frame, pixel search); the first under which the aligned pictures agree is kept. Agreement is
+the grey-level correlation over the shared region, which shrugs off brightness, contrast and
+colour shifts; a pixel-search alignment, chosen as the best of many placements, must agree
+more closely than one backed by matched keypoints or a near hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from wherefrom.image import align
+from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
+from wherefrom.image.candidates import HASH_RADIUS
+from wherefrom.image.descriptors import QueryFeatures
+from wherefrom.image.segment import ImageSegment
+
+MIN_INLIERS = 12
+STRONG_INLIERS = 40  # accepted on geometry alone when no thumbnail is kept
+MIN_CORRELATION = 0.45  # aligned grey levels; unrelated images stay near 0
+# An alignment found by pixel search is the best of many placements, so chance agreement is
+# higher: its grey levels must correlate more, its outlines must coincide (smooth shading
+# alone correlates well), and the overlap must be a good part of the pictures.
+PIXEL_MIN_CORRELATION = 0.8
+PIXEL_MIN_EDGES = 0.7
+PIXEL_MIN_SHARED = 0.3
+HASH_ACCEPT = 8  # whole-image hash distance accepted without keypoints or thumbnail
+
+Method = Literal["keypoints", "frame", "pixels"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    row: int
+    affine: np.ndarray  # 2×3, query pixels -> source pixels
+    method: Method  # how the alignment was found
+    inliers: int
+    hamming: int
+    tiled_l2: float | None
+    correlation: float | None
+    input_box: align.Box
+    source_box: align.Box
+
+
+def verify(segment: ImageSegment, row: int, query: QueryFeatures, *, pixel_search: bool = False) -> Verified | None:
+    """The verified copy of source `row` in the query, or None. `pixel_search` allows the
+    costly last resort for a source whose keypoints do not explain the query."""
+    width, height = (int(v) for v in segment.sizes[row])
+    distances = [(D.hamming(h, segment.phash[row]), mirrored, box) for h, mirrored, box in query.hashes()]
+    hamming, mirrored, box = min(distances, key=lambda d: d[0])
+    source_xy, source_desc = segment.features(row)
+    side = max(width, height)
+    affine, inliers = max(
+        align.keypoint_fit(query.xy, query.desc, source_xy, source_desc, side),
+        align.keypoint_fit(query.xy_mirror, query.desc_mirror, source_xy, source_desc, side),
+        key=lambda fit: fit[1],
+    )
+    hypotheses: list[tuple[Method, np.ndarray]] = []
+    if affine is not None and inliers >= MIN_INLIERS:
+        hypotheses.append(("keypoints", affine))
+    if hamming <= HASH_RADIUS:
+        hypotheses.append(("frame", align.frame(box, mirrored, width, height)))
+
+    def verified(method: Method, to_source: np.ndarray, tiled: float | None, corr: float | None) -> Verified | None:
+        source_box = align.box_of(align.apply(to_source, align.corners(query.width, query.height)), width, height)
+        inverse = align.invert(to_source)
+        input_box = align.box_of(align.apply(inverse, align.corners(width, height)), query.width, query.height)
+        if source_box[2] <= source_box[0] or input_box[2] <= input_box[0]:
+            return None
+        return Verified(row, to_source, method, inliers, hamming, tiled, corr, input_box, source_box)
+
+    thumb = segment.thumbnail(row)
+    if thumb is None:  # an index without pixels: geometry and hash alone
+        for method, to_source in hypotheses:
+            if (method == "keypoints" and inliers >= STRONG_INLIERS) or hamming <= HASH_ACCEPT:
+                return verified(method, to_source, None, None)
+        return None
+    to_thumb = np.diag([thumb.shape[1] / width, thumb.shape[0] / height])  # source -> thumbnail
+    for method, to_source in hypotheses:
+        agreed = align.agreement(query.rgb, thumb, to_thumb @ to_source)
+        if agreed.correlation >= MIN_CORRELATION:
+            return verified(method, to_source, agreed.tiled_l2, agreed.correlation)
+    if not pixel_search:
+        return None
+    flip = np.array([[-1.0, 0.0, query.width], [0.0, 1.0, 0.0]]) if mirrored else np.eye(2, 3)
+    oriented = np.ascontiguousarray(query.gray[:, ::-1]) if mirrored else query.gray
+    best: tuple[align.Agreement, np.ndarray] | None = None
+    for placed in align.pixel_fits(oriented, D.gray(thumb)):
+        placed = _compose(placed, flip)
+        agreed = align.agreement(query.rgb, thumb, placed)
+        if (agreed.correlation >= PIXEL_MIN_CORRELATION and agreed.edges >= PIXEL_MIN_EDGES
+                and agreed.shared >= PIXEL_MIN_SHARED
+                and (best is None or agreed.correlation > best[0].correlation)):
+            best = agreed, placed
+    if best is None:
+        return None
+    agreed, placed = best
+    return verified("pixels", np.linalg.inv(to_thumb) @ placed, agreed.tiled_l2, agreed.correlation)
+
+
+def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The affine that applies `inner`, then `outer`."""
+    return np.hstack([outer[:, :2] @ inner[:, :2], (outer[:, :2] @ inner[:, 2] + outer[:, 2])[:, None]])
