@@ -3,39 +3,22 @@ and reported in notes and bars; an unrelated tune is not."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from wherefrom.check import CheckOptions
-from wherefrom.config import IndexConfig
-from wherefrom.index import Index, build_index
-from wherefrom.music.check import check_melodies, check_music
+from wherefrom.index import Index
+from wherefrom.music.check import check_melodies, check_music, part_labels
 from wherefrom.music.melody import NoteEvent
 from wherefrom.music.reader import Melody, read_melodies
-from wherefrom.records import Provenance
 
 music21 = pytest.importorskip("music21")
 
-CHORALES = ["bach/bwv269", "bach/bwv267", "bach/bwv266", "bach/bwv26.6"]
 
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> Index:
-    folder = tmp_path_factory.mktemp("corpus")
-    for work in CHORALES:
-        source = Path(music21.corpus.getWork(work))
-        shutil.copy(source, folder / source.name)
-    path = tmp_path_factory.mktemp("index")
-    build_index(
-        [folder],
-        path,
-        config=IndexConfig(min_tokens=16),
-        defaults=Provenance(license="CC-BY-4.0", license_evidence="--license"),
-        kind="auto",
-    )
-    return Index.open(path)
+@pytest.fixture
+def index(chorale_index: Index) -> Index:
+    return chorale_index
 
 
 def soprano() -> Melody:
@@ -107,3 +90,48 @@ def test_synthesized_audio_of_an_indexed_tune_is_found(index: Index, tmp_path: P
     best = report.matches[0]
     assert best.source is not None and best.source.title == "bwv269, Soprano"
     assert best.similarity >= 0.9
+
+
+def test_one_note_in_ten_changed_is_found_with_default_settings(index: Index) -> None:
+    """The whole soprano a minor third lower, half again as slow, every tenth note a tone off."""
+    events = []
+    notes = 0
+    for event in soprano().events:
+        if event.pitch is None:
+            events.append(NoteEvent(None, event.duration * 1.5, event.bar, event.beat))
+            continue
+        shift = -3 + (2 if notes % 10 == 4 else 0)
+        events.append(NoteEvent(event.pitch + shift, event.duration * 1.5, event.bar, event.beat))
+        notes += 1
+    report = check_melodies(index, [Melody(tuple(events), "edited", "")], "edited")
+    best = max(report.matches, key=lambda m: m.similarity)
+    assert best.source is not None and best.source.title == "bwv269, Soprano"
+    assert best.kind == "near-verbatim"
+    assert 0.85 <= best.similarity < 1.0
+    assert best.details["transposition"] == 3
+    assert best.details["tempo"] == pytest.approx(1 / 1.5, abs=0.01)
+
+
+def test_a_shared_scale_is_not_a_copy_but_a_shared_tune_is(index: Index, tmp_path: Path) -> None:
+    """Both inputs share 16 notes with an indexed tune (in another key); only the distinctive
+    ones count."""
+    scale = tmp_path / "scale.abc"
+    scale.write_text(
+        "X:1\nT:Other\nM:4/4\nL:1/8\nK:G\nG2 B2 d2 B2|c3 B A2 G2|gab c'd'e'f'g'|f'e'd'c' bagf|"
+        "g2 b2 d'2 b2|g6 z2|]\n"
+    )
+    assert [m for m in check_music(index, scale).matches if m.source is not None] == []
+    leaps = tmp_path / "leaps.abc"
+    leaps.write_text(
+        "X:1\nT:Other\nM:6/8\nL:1/8\nK:C\nC2E G3|c3 E>FG|c2A F>ED|E<GC A>FD|B,3 GFG|d>BG E2A|c3 C3|]\n"
+    )
+    found = [m for m in check_music(index, leaps).matches if m.source is not None]
+    assert [m.source.title for m in found if m.source] == ["Leaping Tune"]
+    assert found[0].details["transposition"] == 7
+
+
+def test_tunes_of_one_file_are_told_apart() -> None:
+    tunes = [Melody((), "Reel", ""), Melody((), "Jig", ""), Melody((), "Reel", "")]
+    assert part_labels(tunes) == ["Reel #1", "Jig", "Reel #2"]
+    parts = [Melody((), "bwv269", "Soprano"), Melody((), "bwv269", "Alto")]
+    assert part_labels(parts) == ["Soprano", "Alto"]

@@ -26,12 +26,3 @@ def test_docs_example_runs(tmp_path: Path) -> None:
     finally:
         os.chdir(cwd)
     assert out.getvalue().strip().splitlines() == expected
-
-
-def test_piano_roll_is_a_png() -> None:
-    pytest.importorskip("matplotlib")
-    from wherefrom.music.check import piano_roll_png
-    from wherefrom.music.melody import NoteEvent
-
-    notes = [NoteEvent(60 + i, 1.0, 1, 1 + i) for i in range(4)]
-    assert piano_roll_png(notes, notes).startswith(b"\x89PNG")

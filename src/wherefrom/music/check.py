@@ -1,25 +1,35 @@
 """check for melodies: every melody of a score, MIDI or audio input goes through the sequence
-matcher as its text form, and the matches come back in notes and bars instead of characters.
+matcher as its text form; the passages it proposes are judged note by note
+(`wherefrom.music.judge`) and come back in notes and bars instead of characters.
 
 Spans are [first, last) note indices of one melody (rests are not counted); each match says
-which melody of the input it is (`input_part`) and where it lies in bars
-(`input_bars`/`source_bars`: ``["5:1", "12:4"]``, bar:beat of its first and last note).
+which melody of the input it is (`input_part`), where it lies in bars (`input_bars` /
+`source_bars`: ``["5:1", "12:4"]``, bar:beat of its first and last note), how the input sits
+against the source (`transposition` in semitones, `tempo` as a ratio of note lengths) and the
+evidence against chance (`evidence_bits`).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wherefrom.check import CheckOptions, check_text, covered_length, snippet_text
-from wherefrom.errors import require
+from wherefrom.check import CheckOptions, check_text, covered_length
 from wherefrom.index import Index
-from wherefrom.music.melody import NoteEvent, ParsedMelody, parse
+from wherefrom.music.compare import NoteLine
+from wherefrom.music.judge import SourceMelodies, judge, required_evidence
+from wherefrom.music.melody import ParsedMelody, parse
 from wherefrom.music.reader import Melody, read_melodies
 from wherefrom.records import InputInfo, Match, Report
 from wherefrom.report import make_report
+
+# The sequence matcher proposes regions of this many tokens or more at this token similarity
+# or more (one changed note in five leaves about 0.6 of the tokens); the note-by-note
+# judgement widens, trims and decides.
+PROPOSAL_TOKENS = 8
+CANDIDATE_SIMILARITY = 0.5
+MAX_CANDIDATES = 1000  # proposals per passage before judging (chance ones are many)
 
 
 def input_melodies(source: str | Path | bytes, name: str = "") -> list[Melody]:
@@ -50,98 +60,103 @@ def check_music(
 def check_melodies(
     index: Index, melodies: list[Melody], name: str, options: CheckOptions | None = None
 ) -> Report:
-    """Check already-read melodies (one input with several parts gives one report)."""
+    """Check already-read melodies (one input with several parts gives one report).
+
+    The sequence matcher proposes passages (with a looser similarity, since a changed note
+    costs it two tokens); each is then aligned note by note and kept when its notes agree
+    well enough (`options.min_similarity`) and carry enough evidence against chance.
+    """
     options = replace(options or CheckOptions(), kind="music")
+    min_tokens = options.min_tokens or index.config.melody_min_tokens
+    proposals = replace(
+        options,
+        min_tokens=min(min_tokens, PROPOSAL_TOKENS),
+        min_similarity=min(options.min_similarity, CANDIDATE_SIMILARITY),
+        max_sources=MAX_CANDIDATES,
+    )
+    melodies_indexed = max(index.stats_kinds().get("music", 0), 1)
     matches: list[Match] = []
     coverage = 0.0
     notes = 0
-    sources: dict[str, ParsedMelody | None] = {}
-    for melody in melodies:
+    sources = SourceMelodies(index)
+    labels = part_labels(melodies) if len(melodies) > 1 else [""] * len(melodies)
+    for melody, part in zip(melodies, labels, strict=True):
         content = melody.content
         parsed = parse(content, name)
         notes += parsed.n_notes
-        report = check_text(index, content, name, options)
-        part_matches = [
-            _in_notes(index, m, parsed, melody.part if len(melodies) > 1 else "", sources, options.snippet_chars)
-            for m in report.matches
-        ]
+        line = NoteLine.of(parsed)
+        required = required_evidence(parsed.n_notes, melodies_indexed)
+        kept = []
+        for candidate in check_text(index, content, name, proposals).matches:
+            if candidate.source is None:
+                match: Match | None = _common_in_notes(candidate, parsed, part)
+            else:
+                match = judge(candidate, parsed, line, part, sources, options, required)
+            if match is not None and match.tokens > min_tokens:  # tokens + 1 notes
+                kept.append(match)
+        part_matches = _best_sources(kept, options.max_sources)
         covered = covered_length([m.input_span for m in part_matches])
         coverage = max(coverage, covered / parsed.n_notes if parsed.n_notes else 0.0)
         matches += part_matches
     return make_report(InputInfo(name, "music", notes), matches, coverage)
 
 
-def _in_notes(
-    index: Index,
-    match: Match,
-    parsed: ParsedMelody,
-    part: str,
-    sources: dict[str, ParsedMelody | None],
-    snippet_chars: int,
-) -> Match:
-    """A match of the text form, re-expressed in notes and bars."""
+def part_labels(melodies: list[Melody]) -> list[str]:
+    """What `input_part` calls each melody: its part name (or title), numbered where names
+    repeat (the tunes of a multi-tune ABC file)."""
+    names = [melody.part or melody.title for melody in melodies]
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(f"{name} #{seen[name]}" if names.count(name) > 1 else name)
+    return labels
+
+
+def _common_in_notes(match: Match, parsed: ParsedMelody, part: str) -> Match:
+    """A stretch of figures common to many indexed melodies, in notes."""
     first, last = parsed.note_span(*match.input_span)
-    details: dict[str, Any] = dict(match.details)
+    details: dict[str, Any] = {"input_bars": parsed.bars(first, last)}
     if part:
         details["input_part"] = part
-    details["input_bars"] = parsed.bars(first, last)
-    source_span: tuple[int, ...] = ()
-    snippet = ""
-    if match.source is not None and len(match.source_span) == 2:
-        source = _source_melody(index, match.source.uid, sources)
-        if source is not None and not details.get("approximate_source_span"):
-            s_first, s_last = source.note_span(*match.source_span)
-            source_span = (s_first, s_last)
-            details["source_bars"] = source.bars(s_first, s_last)
-            snippet = source.text_of_notes(s_first, s_last)
+    return replace(match, input_span=(first, last), tokens=last - first, details=details)
+
+
+def _best_sources(matches: list[Match], max_sources: int) -> list[Match]:
+    """Matches of overlapping input passages form one group: every source in it is counted,
+    the `max_sources` with the most evidence are reported. A common stretch stays only where
+    no source was found."""
+    found = sorted((m for m in matches if m.source is not None), key=lambda m: m.input_span)
+    groups: list[list[Match]] = []
+    for match in found:
+        for group in groups:
+            anchor = group[0].input_span
+            shorter = min(anchor[1] - anchor[0], match.input_span[1] - match.input_span[0])
+            if _overlap(anchor, match.input_span) >= shorter / 2:
+                group.append(match)
+                break
         else:
-            source_span = _estimated_notes(index, match.source.uid, match.source_span)
-    return replace(
-        match,
-        input_span=(first, last),
-        source_span=source_span,
-        tokens=last - first,
-        snippet=snippet_text(snippet or parsed.text_of_notes(first, last), snippet_chars),
-        details=details,
-    )
+            groups.append([match])
+    out: list[Match] = []
+    for group in groups:
+        best: dict[str, Match] = {}
+        for match in group:
+            uid = match.source.uid if match.source is not None else ""
+            kept = best.get(uid)
+            if kept is None or _strength(match) > _strength(kept):
+                best[uid] = match
+        ranked = sorted(best.values(), key=_strength, reverse=True)[:max_sources]
+        out += [replace(m, documents_containing=len(best)) for m in ranked]
+    out += [
+        m for m in matches
+        if m.source is None and not any(_overlap(m.input_span, f.input_span) for f in out)
+    ]
+    return out
 
 
-def _source_melody(
-    index: Index, uid: str, cache: dict[str, ParsedMelody | None]
-) -> ParsedMelody | None:
-    if uid not in cache:
-        row = index.document_by_uid(uid)
-        text = index.text(row.doc_id)
-        cache[uid] = None if text is None else parse(text, row.provenance.uri or uid)
-    return cache[uid]
+def _strength(match: Match) -> float:
+    return float(match.details.get("evidence_bits", 0.0))
 
 
-def _estimated_notes(index: Index, uid: str, chars: tuple[int, ...]) -> tuple[int, int]:
-    """Note indices from character offsets when the source text is not kept (a hash-only
-    index): lines of a melody are of nearly equal length."""
-    row = index.document_by_uid(uid)
-    per_note = row.n_chars / max(row.n_tokens + 1, 1)
-    return int(chars[0] / per_note), max(int(chars[0] / per_note) + 1, round(chars[1] / per_note))
-
-
-def piano_roll_png(input_notes: list[NoteEvent], source_notes: list[NoteEvent]) -> bytes:
-    """The copied passage of the input above the passage it copies, as a PNG piano roll (for
-    the HTML report). Needs matplotlib."""
-    matplotlib = require("matplotlib", "piano-roll pictures", "music")
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, axes = pyplot.subplots(2, 1, figsize=(8, 4), sharex=False)
-    for ax, notes, label in ((axes[0], input_notes, "input"), (axes[1], source_notes, "source")):
-        onset = 0.0
-        for note in notes:
-            if note.pitch is not None:
-                ax.broken_barh([(onset, max(note.duration, 0.05))], (note.pitch - 0.4, 0.8))
-            onset += note.duration
-        ax.set_ylabel(f"{label}\nMIDI pitch")
-    axes[1].set_xlabel("quarter notes")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    pyplot.close(figure)
-    return buffer.getvalue()
+def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))

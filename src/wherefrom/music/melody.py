@@ -9,6 +9,7 @@ rests) are numbered from 0 in order: those numbers are the note indices of repor
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from wherefrom.errors import BadInputError
 _NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _STEPS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _PITCH = re.compile(r"([A-Ga-g])([#b]*)(-?\d+)")
-_LINE = re.compile(r"(\S+)\s+(\S+)\s+(-?\d+):(\S+)\s*")
+_BAR = re.compile(r"-?\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,26 +140,39 @@ def parse(content: str, where: str = "melody") -> ParsedMelody:
         stripped = body.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        found = _LINE.fullmatch(body.lstrip())
         try:
-            if found is None:
-                raise ValueError(body)
-            pitch_text, duration_text, bar_text, beat_text = found.groups()
-            pitch = None if pitch_text in ("r", "R") else parse_pitch(pitch_text)
-            event = NoteEvent(pitch, float(duration_text), int(bar_text), float(beat_text))
+            event = _event(stripped)
         except ValueError:
             raise BadInputError(
                 f"{where}: line {number} is not 'PITCH DURATION BAR:BEAT' (got {stripped[:40]!r})"
             ) from None
-        if pitch is not None:
+        if event.pitch is not None:
             notes.append(len(events))
         events.append(event)
         lead = len(body) - len(body.lstrip())
         starts.append(begin + lead)
-        ends.append(begin + len(body.rstrip()))
+        ends.append(begin + lead + len(stripped))
     return ParsedMelody(
         tuple(events),
         np.asarray(starts, dtype=np.int64),
         np.asarray(ends, dtype=np.int64),
         np.asarray(notes, dtype=np.int64),
     )
+
+
+def _event(text: str) -> NoteEvent:
+    """One stripped line: ``PITCH DURATION BAR:BEAT``; ValueError when it is not one."""
+    fields = text.split()
+    if len(fields) != 3:
+        raise ValueError(text)
+    pitch_text, duration_text, position = fields
+    bar_text, colon, beat_text = position.partition(":")
+    if not colon or not _BAR.fullmatch(bar_text):
+        raise ValueError(text)
+    pitch = None if pitch_text in ("r", "R") else _pitch_of(pitch_text)
+    return NoteEvent(pitch, float(duration_text), int(bar_text), float(beat_text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _pitch_of(text: str) -> int:
+    return parse_pitch(text)

@@ -10,6 +10,8 @@ notes j - 1 and j of the text form (see `wherefrom.music.melody`).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from wherefrom.music.melody import ParsedMelody, parse
@@ -21,6 +23,7 @@ MAX_INTERVAL = 24  # larger leaps (rare, mostly octave slips of a transcription)
 # performed or pitch-tracked rhythm a little off the written one keeps its class.
 RATIO_EDGES = np.array([0.2075, 0.79, 1.29])
 _MIN_IOI = 1e-6
+FORM_CACHE = 4096  # normal forms of recently read melodies kept by each normalizer
 
 
 def onsets_and_iois(parsed: ParsedMelody) -> tuple[np.ndarray, np.ndarray]:
@@ -33,18 +36,23 @@ def onsets_and_iois(parsed: ParsedMelody) -> tuple[np.ndarray, np.ndarray]:
     return onsets, np.maximum(following - onsets, _MIN_IOI)
 
 
-def melody_tokens(parsed: ParsedMelody) -> list[str]:
-    """The token strings of a parsed melody: ``"+2/-1"`` is up a whole tone, half as long."""
+def intervals_and_ratios(parsed: ParsedMelody) -> tuple[np.ndarray, np.ndarray]:
+    """Per token (one per note after the first): the interval from the previous note in
+    semitones, clipped to MAX_INTERVAL, and the duration ratio class, -3 .. +3."""
     if parsed.n_notes < 2:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pitches = np.asarray([event.pitch for event in parsed.notes], dtype=np.int64)
     _, iois = onsets_and_iois(parsed)
     intervals = np.clip(np.diff(pitches), -MAX_INTERVAL, MAX_INTERVAL)
     logs = np.log2(iois[1:] / iois[:-1])
     ratios = np.sign(logs) * np.searchsorted(RATIO_EDGES, np.abs(logs))
-    return [
-        f"{int(i):+d}/{int(r):+d}" for i, r in zip(intervals.tolist(), ratios.tolist(), strict=True)
-    ]
+    return intervals, ratios.astype(np.int64)
+
+
+def melody_tokens(parsed: ParsedMelody) -> list[str]:
+    """The token strings of a parsed melody: ``"+2/-1"`` is up a whole tone, a little shorter."""
+    intervals, ratios = intervals_and_ratios(parsed)
+    return [f"{i:+d}/{r:+d}" for i, r in zip(intervals.tolist(), ratios.tolist(), strict=True)]
 
 
 class MusicNormalizer(Normalizer):
@@ -54,18 +62,32 @@ class MusicNormalizer(Normalizer):
 
     def __init__(self, language: str = "") -> None:
         self.language = language
-        self._ids = TokenIds()
+        ids = TokenIds()
+        # every possible token's id, at (interval + MAX_INTERVAL) * 7 + ratio class + 3
+        self._table = np.asarray(
+            [ids(f"{i:+d}/{r:+d}") for i in range(-MAX_INTERVAL, MAX_INTERVAL + 1) for r in range(-3, 4)],
+            dtype=np.uint64,
+        )
+        self._forms: OrderedDict[str, NormalForm] = OrderedDict()
 
     def normalize(self, content: str) -> NormalForm:
-        return self.normalize_parsed(parse(content))
+        # The matcher re-reads the same indexed melodies for many queries; melodies are short,
+        # so their normal forms are kept (a normal form is a pure function of the content).
+        form = self._forms.get(content)
+        if form is None:
+            form = self.normalize_parsed(parse(content))
+            if len(self._forms) >= FORM_CACHE:
+                self._forms.popitem(last=False)
+            self._forms[content] = form
+        else:
+            self._forms.move_to_end(content)
+        return form
 
     def normalize_parsed(self, parsed: ParsedMelody) -> NormalForm:
-        tokens = melody_tokens(parsed)
-        if not tokens:
+        intervals, ratios = intervals_and_ratios(parsed)
+        if len(intervals) == 0:
             return NormalForm.empty()
-        ids = np.fromiter(
-            (self._ids(token) for token in tokens), dtype=np.uint64, count=len(tokens)
-        )
+        ids = self._table[(intervals + MAX_INTERVAL) * 7 + ratios + 3]
         starts = parsed.note_starts[:-1].astype(np.int64)
         ends = parsed.note_ends[1:].astype(np.int64)
         return NormalForm(ids, starts, ends)
