@@ -13,6 +13,7 @@ planted passage.
 from __future__ import annotations
 
 import argparse
+import builtins
 import keyword
 import random
 import re
@@ -41,7 +42,8 @@ BIBLE_PASSAGE_WORDS = 60
 
 _WORD = re.compile(r"\S+")
 _CODE_TOKEN = re.compile(r"\w+|[^\w\s]")
-_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+# A name; not a string prefix (the r of r"..." touches its quote), which no rename changes.
+_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b(?!['\"])")
 VOCABULARY = [
     "the",
     "of",
@@ -172,7 +174,9 @@ VOCABULARY = [
     "another",
     "know",
 ]
-_KEEP_NAMES = set(keyword.kwlist) | set(dir(__builtins__)) | {"self", "cls"}
+# Names a rename cannot touch without changing what the code does. (`__builtins__` is a
+# dict outside __main__: its dir() lists dict methods, not the builtins.)
+_KEEP_NAMES = set(keyword.kwlist) | set(dir(builtins)) | {"self", "cls"}
 
 
 @dataclass(frozen=True, slots=True)

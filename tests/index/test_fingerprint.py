@@ -3,7 +3,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wherefrom.config import IndexConfig
-from wherefrom.index.fingerprint import kgram_hashes, reference_kgram_hash, reference_winnow, winnow
+from wherefrom.index.fingerprint import (
+    kgram_hashes,
+    reference_kgram_hash,
+    reference_structure_hash,
+    reference_winnow,
+    structure_hashes,
+    winnow,
+)
+from wherefrom.normalize import get_normalizer
 
 
 @settings(max_examples=300, deadline=None)
@@ -35,3 +43,29 @@ def test_parameters_are_derived_from_the_shortest_copy():
     config = IndexConfig(min_tokens=25)
     assert config.k + config.w - 1 == 25
     assert IndexConfig(min_tokens=50).k > config.k
+
+
+NAME = int(get_normalizer("code", "python").normalize("x").abstract_ids[0])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.booleans()), min_size=1, max_size=40), st.integers(1, 8))
+def test_structure_hashes_equal_the_reference(tokens, k):
+    # (token, is a name): names abstract to one placeholder, other tokens stay themselves
+    ids = [100 + t for t, _ in tokens]
+    abstract = [NAME if is_name else i for i, (_, is_name) in zip(ids, tokens, strict=True)]
+    fast = structure_hashes(np.array(ids, dtype=np.uint64), np.array(abstract, dtype=np.uint64), k, salt=7)
+    expected = [reference_structure_hash(ids[i : i + k], abstract[i : i + k], 7) for i in range(len(ids) - k + 1)]
+    assert fast.tolist() == expected
+
+
+def _structure(code: str, k: int = 5) -> list[int]:
+    form = get_normalizer("code", "python").normalize(code)
+    return structure_hashes(form.ids, form.abstract_ids, k).tolist()
+
+
+def test_a_consistent_rename_keeps_the_structure_and_another_shape_does_not():
+    original = _structure("total = total + price * count")
+    assert _structure("acc = acc + cost * n") == original  # consistently renamed
+    assert _structure("acc = other + cost * n") != original  # same shape, other name flow
+    assert _structure('total = total + price * "a"') != original  # a name became a literal

@@ -119,6 +119,14 @@ def test_code_copy_reformatted_is_verbatim_and_renamed_copy_is_renamed(make_inde
     assert match.source.license == "MIT"
 
 
+def test_a_table_of_other_values_in_the_same_layout_is_not_a_renamed_copy(make_index):
+    rows = "\n".join(f"    ({i}.{i}1, {i * 7}.5, {i * 3}.25)," for i in range(40))
+    index = make_index({"palette.py": f"PALETTE = (\n{rows}\n)\n" + RUNNING_MEDIAN}, license="MIT")
+    other = "\n".join(f"    ({i}.{i}9, {i * 5}.75, {i * 2}.125)," for i in range(40))
+    report = check_text(index, f"COLOURS = (\n{other}\n)\n", options=CheckOptions(kind="code", language="python"))
+    assert report.matches == ()
+
+
 def test_hash_only_index_finds_copies_with_approximate_spans(make_index):
     index = make_index(records=[{"id": "hamlet", "title": "Hamlet", "text": HAMLET}, {"id": "lear", "text": LEAR}], hash_only=True)
     assert index.text(0) is None

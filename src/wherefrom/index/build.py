@@ -26,7 +26,7 @@ from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
 from wherefrom.index.files import fsync_path, write_checksums
-from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, winnow
+from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.manifest import DocumentRow, Manifest
 from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
 from wherefrom.normalize import get_normalizer
@@ -68,7 +68,7 @@ def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFin
     if form.abstract_ids is not None:
         structure_from = len(chosen)
         k, w = config.window("code-abstract")
-        abstract = kgram_hashes(form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
+        abstract = structure_hashes(form.ids, form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
         picked = winnow(abstract, w)
         keys.append(abstract[picked])
         positions.append(picked)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wherefrom.index import Index
-from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, winnow
+from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
 from wherefrom.match.align import Region, Run, chain, exact_runs
 from wherefrom.match.seeds import Candidate, group_seeds
@@ -36,6 +36,9 @@ class MatchOptions:
     # Code that agrees only in structure (other names and literals) is common by chance at
     # short lengths: renamed copies must be this long (default: twice min_tokens).
     min_renamed_tokens: int | None = None
+
+
+MIN_VARIETY = 0.5  # share of distinct structural k-grams a renamed match must have
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,10 @@ class Common:
 
 
 def _seeds(
-    index: Index, ids: np.ndarray, k: int, w: int, salt: int
+    index: Index, hashes: np.ndarray, w: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lookups of every query k-gram, and whether each seed's query position is one the
+    """Lookups of every query k-gram hash, and whether each seed's query position is one the
     query's own winnowing selects (true for some seed of every copy of k + w - 1 tokens)."""
-    hashes = kgram_hashes(ids, k, salt)
     q, docs, p = index.lookup(hashes)
     selected = np.zeros(len(hashes), dtype=bool)
     selected[winnow(hashes, w)] = True
@@ -83,13 +85,14 @@ def find_copies(
     config = index.config
     min_tokens = options.min_tokens or config.min_tokens
     k, w = config.window(channel)
-    hashes, q, docs, p, anchors = _seeds(index, form.ids, k, w, CHANNEL_SALT[channel])
+    hashes, q, docs, p, anchors = _seeds(index, kgram_hashes(form.ids, k, CHANNEL_SALT[channel]), w)
     places = np.bincount(q, minlength=len(hashes))  # where in the corpus each query k-gram occurs
     use_abstract = form.abstract_ids is not None and channel == "code"
     if use_abstract:
         ka, wa = config.window("code-abstract")
         n_exact = len(q)
-        _, qa, da, pa, aa = _seeds(index, form.abstract_ids, ka, wa, CHANNEL_SALT["code-abstract"])
+        structure = structure_hashes(form.ids, form.abstract_ids, ka, CHANNEL_SALT["code-abstract"])
+        _, qa, da, pa, aa = _seeds(index, structure, wa)
         q, docs, p = np.concatenate([q, qa]), np.concatenate([docs, da]), np.concatenate([p, pa])
         anchors = np.concatenate([anchors, aa])
         exact = np.arange(len(q)) < n_exact
@@ -108,7 +111,19 @@ def find_copies(
         else:
             found.extend(_verify(index, candidate, form, k, options, use_abstract))
     found = [f for f in _merge_near(found, gap, options.min_similarity) if _reportable(f, min_tokens, options)]
+    if use_abstract:
+        found = [f for f in found if f.kind != "renamed" or _varied(structure, ka, f, min_tokens - ka + 1)]
     return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
+
+
+def _varied(structure: np.ndarray, k: int, found: Found, needed: int) -> bool:
+    """Whether the structure of a renamed match varies like code: at least `needed`
+    distinct k-grams (as many as a copy of the shortest reported length holds) and at least
+    MIN_VARIETY of its k-grams distinct. A table of literals or a run of alike calls repeats
+    a few structural k-grams however long it runs: its shape is common, not copied."""
+    window = structure[found.q0 : max(found.q0, found.q1 - k + 1)]
+    distinct = len(np.unique(window))
+    return distinct >= needed and distinct >= MIN_VARIETY * len(window)
 
 
 def _reportable(found: Found, min_tokens: int, options: MatchOptions) -> bool:
