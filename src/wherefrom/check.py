@@ -128,10 +128,9 @@ def _dedupe(matches: list[Match]) -> list[Match]:
     return kept
 
 
-def _group(matches: list[Match], commons: list[tuple[tuple[int, int], Common]], max_sources: int) -> list[Match]:
-    """Matches of the same input passage in several documents: count them all, report the
-    best `max_sources`; stretches of common fingerprints become source-less matches."""
-    matches.sort(key=lambda m: (m.input_span[0], -m.input_span[1]))
+def passage_groups(matches: list[Match]) -> list[list[Match]]:
+    """Matches (in input order) grouped by passage: a match joins the first group whose first
+    match overlaps it by at least half of the shorter of the two."""
     groups: list[list[Match]] = []
     for m in matches:
         for group in groups:
@@ -142,6 +141,13 @@ def _group(matches: list[Match], commons: list[tuple[tuple[int, int], Common]], 
                 break
         else:
             groups.append([m])
+    return groups
+
+
+def _group(matches: list[Match], commons: list[tuple[tuple[int, int], Common]], max_sources: int) -> list[Match]:
+    """Matches of the same input passage in several documents: count them all, report the
+    best `max_sources`; stretches of common fingerprints become source-less matches."""
+    groups = passage_groups(sorted(matches, key=lambda m: (m.input_span[0], -m.input_span[1])))
     out: list[Match] = []
     for group in groups:
         span = group[0].input_span

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wherefrom.check import CheckOptions, check_text, covered_length
+from wherefrom.check import CheckOptions, check_text, covered_length, passage_groups
 from wherefrom.index import Index
 from wherefrom.music.compare import NoteLine
 from wherefrom.music.judge import SourceMelodies, judge, required_evidence
@@ -126,17 +126,7 @@ def _best_sources(matches: list[Match], max_sources: int) -> list[Match]:
     """Matches of overlapping input passages form one group: every source in it is counted,
     the `max_sources` with the most evidence are reported. A common stretch stays only where
     no source was found."""
-    found = sorted((m for m in matches if m.source is not None), key=lambda m: m.input_span)
-    groups: list[list[Match]] = []
-    for match in found:
-        for group in groups:
-            anchor = group[0].input_span
-            shorter = min(anchor[1] - anchor[0], match.input_span[1] - match.input_span[0])
-            if _overlap(anchor, match.input_span) >= shorter / 2:
-                group.append(match)
-                break
-        else:
-            groups.append([match])
+    groups = passage_groups(sorted((m for m in matches if m.source is not None), key=lambda m: m.input_span))
     out: list[Match] = []
     for group in groups:
         best: dict[str, Match] = {}
