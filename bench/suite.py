@@ -341,7 +341,7 @@ def targets_section(state: dict) -> str:
 
 def bible_section(args: argparse.Namespace) -> str:
     corpus = corpora.kjv_shakespeare()
-    cases = robustness.bible_cases(4 if args.quick else 15)
+    cases = robustness.bible_cases(4 if args.quick else 50)
     finders = {}
     for peer_name in ("wherefrom", "infini-gram", "minhash-lsh"):
         peer = get_peer(peer_name)

@@ -104,8 +104,8 @@ def find_copies(
     for candidate in candidates:
         if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
-        if candidate.exact_seeds == 0 and len(candidate.q) < 2:
-            continue  # structure alone must span a renamed copy's 2 x min_tokens: two seeds at least
+        if candidate.exact_seeds == 0 and not _two_on_one_diagonal(candidate):
+            continue  # structure alone: a renamed copy of 2 x min_tokens keeps two seeds in line
         if config.hash_only:
             found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
         else:
@@ -114,6 +114,15 @@ def find_copies(
     if use_abstract:
         found = [f for f in found if f.kind != "renamed" or _varied(structure, ka, f, min_tokens - ka + 1)]
     return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
+
+
+def _two_on_one_diagonal(candidate: Candidate) -> bool:
+    """Whether two seeds share a diagonal. A renamed copy has the same structure token for
+    token, so the fingerprints it keeps lie on one diagonal; same-shaped code scatters them
+    (on the standard library, no renamed copy was found from a candidate without such a pair,
+    and half the structure-only candidates of original code lacked one)."""
+    diagonals = candidate.p - candidate.q
+    return len(np.unique(diagonals)) < len(diagonals)
 
 
 def _varied(structure: np.ndarray, k: int, found: Found, needed: int) -> bool:
