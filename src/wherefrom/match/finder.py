@@ -101,15 +101,24 @@ def find_copies(
     gap = max(8, k + 3)
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
     found: list[Found] = []
-    for candidate in candidates:
+    # Input already explained by copies that agree token for token needs no search for renamed
+    # ones: structure-only groups come last and are skipped there.
+    explained = np.zeros(len(form), dtype=bool)
+    for candidate in sorted(candidates, key=lambda c: c.exact_seeds == 0):
         if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
-        if candidate.exact_seeds == 0 and not _two_on_one_diagonal(candidate):
+        if candidate.exact_seeds == 0 and (
+            not _two_on_one_diagonal(candidate) or explained[candidate.q.min() : candidate.q.max() + k].all()
+        ):
             continue  # structure alone: a renamed copy of 2 x min_tokens keeps two seeds in line
         if config.hash_only:
             found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
-        else:
-            found.extend(_verify(index, candidate, form, k, options, use_abstract))
+            continue
+        verified = _verify(index, candidate, form, k, options, use_abstract)
+        found.extend(verified)
+        for f in verified:
+            if f.kind != "renamed" and f.q1 - f.q0 >= min_tokens and f.similarity >= options.min_similarity:
+                explained[f.q0 : f.q1] = True
     found = [f for f in _merge_near(found, gap, options.min_similarity) if _reportable(f, min_tokens, options)]
     if use_abstract:
         found = [f for f in found if f.kind != "renamed" or _varied(structure, ka, f, min_tokens - ka + 1)]
