@@ -18,6 +18,7 @@ from wherefrom.image.candidates import candidates
 from wherefrom.image.reader import open_image
 from wherefrom.image.segment import ImageSegment
 from wherefrom.image.verify import Verified, verify
+from wherefrom.licenses import attribution_line
 from wherefrom.records import InputInfo, Match, Report
 
 PIXEL_SEARCH_CANDIDATES = 3  # the best candidates of a segment may be aligned by pixel search
@@ -107,6 +108,7 @@ def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Repo
             Match(
                 input_span=verified.input_box,
                 source=row.source_ref(),
+                attribution=attribution_line(row.source_ref()),
                 source_span=verified.source_box,
                 tokens=None,
                 kind="near-duplicate",

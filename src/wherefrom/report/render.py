@@ -43,6 +43,8 @@ def render_text(reports: Sequence[Report], contents: Sequence[str | None], colou
             lines.append(_match_line(number, match))
             if content is not None and report.input.kind in ("text", "code") and len(match.input_span) == 2:
                 lines.append("      " + _excerpt(content, match, colour))
+            if report.input.kind == "image" and match.source_span:
+                lines.append("      " + _image_line(match))
             if match.source is not None:
                 lines.append(f"      credit: {match.attribution}")
         for obligation in report.obligations:
@@ -50,6 +52,13 @@ def render_text(reports: Sequence[Report], contents: Sequence[str | None], colou
             lines.append(f"  {obligation.license}: {len(obligation.sources)} source(s); reuse requires {needs}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _image_line(match: Match) -> str:
+    """Where the copy sits in the source picture and the distances behind the verdict."""
+    distances = match.details.get("distances", {})
+    shown = [f"{name} {value}" for name, value in distances.items() if value is not None]
+    return f"source box {list(match.source_span)}" + (f"; {', '.join(shown)}" if shown else "")
 
 
 def _match_line(number: int, match: Match) -> str:
