@@ -59,15 +59,12 @@ class TinyIndex:
         return _Row(doc_id, self.provenance[doc_id])
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> TinyIndex:
-    folder = tmp_path_factory.mktemp("corpus")
-    segment = tmp_path_factory.mktemp("segment")
+def tiny_index(folder: Path, segment: Path, images: dict[str, Image.Image]) -> TinyIndex:
     writer = ImageSegmentWriter(segment / "images")
     provenance = {}
-    for doc_id, name in enumerate(CORPUS):
+    for doc_id, (name, image) in enumerate(images.items()):
         path = folder / f"{name}.png"
-        path.write_bytes(png(picture(name)))
+        path.write_bytes(png(image))
         (folder / f"{name}.png.json").write_text(
             f'{{"title": "{name}", "authors": ["scikit-image"], "license": "CC0-1.0"}}'
         )
@@ -77,6 +74,12 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> TinyIndex:
     written = writer.finish()
     assert all(p.is_file() for p in written)
     return TinyIndex(segment, provenance)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> TinyIndex:
+    images = {name: picture(name) for name in CORPUS}
+    return tiny_index(tmp_path_factory.mktemp("corpus"), tmp_path_factory.mktemp("segment"), images)
 
 
 def _caption(image: Image.Image) -> Image.Image:
@@ -121,6 +124,24 @@ def test_edited_copy_names_its_source(index: TinyIndex, name: str, edit: str) ->
     assert 0 <= x0 < x1 <= query.width and 0 <= y0 < y1 <= query.height
     sx0, sy0, sx1, sy1 = best.source_span
     assert 0 <= sx0 < sx1 <= picture(name).width and 0 <= sy0 < sy1 <= picture(name).height
+
+
+def _flat(box: tuple[int, int, int, int]) -> Image.Image:
+    """A flat graphic: a red rectangle on blue, whose four corners look alike to ORB."""
+    image = Image.new("RGB", (128, 64), (0, 0, 255))
+    ImageDraw.Draw(image).rectangle(box, fill=(255, 0, 0))
+    return image
+
+
+def test_caption_over_a_flat_graphic_names_its_source(tmp_path: Path) -> None:
+    from PIL import ImageFont
+
+    images = {"banner": _flat((32, 16, 95, 47)), "aside": _flat((80, 6, 119, 37)), "camera": picture("camera")}
+    index = tiny_index(tmp_path, tmp_path, images)
+    query = images["banner"].copy()
+    ImageDraw.Draw(query).text((6, 44), "generated sample 42", fill=(255, 255, 0), font=ImageFont.load_default(size=10))
+    report = check_image(index, png(query), "captioned.png")
+    assert [m.source.title for m in report.matches if m.source] == ["banner"]
 
 
 def test_pasted_copy_box_is_the_pasted_region(index: TinyIndex) -> None:

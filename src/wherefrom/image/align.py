@@ -21,6 +21,8 @@ SEARCH_SIDE = 128  # pixel search runs with the larger picture scaled to this si
 SEARCH_SCALE_STEP = 0.97  # successive template sizes in the pixel search
 MIN_SIDE_FRACTION = 0.55  # the contained picture spans at least this share of the other's side
 MAX_PIXEL_ASPECT = 1.1  # a pixel-search alignment keeps the picture's proportions
+OVERLAY_BAND = 0.25  # share of the height a caption band left out of an agreement may span
+OVERLAY_STEP = 1 / 16  # of the height: where such a band may start
 
 Box = tuple[int, int, int, int]
 
@@ -178,14 +180,16 @@ class Agreement:
     shared: float  # the overlap's share of the larger of the two pictures
 
 
-def agreement(query_rgb: np.ndarray, thumb: np.ndarray, to_thumb: np.ndarray) -> Agreement:
+def agreement(query_rgb: np.ndarray, thumb: np.ndarray, to_thumb: np.ndarray, *, overlay: bool = False) -> Agreement:
     """The agreement of the query warped onto the source thumbnail by `to_thumb` (query
     pixels -> thumbnail pixels).
 
     The two are compared at the coarser of their resolutions: a query shrunk onto the
     thumbnail is first reduced so that warping does not alias, and where the query holds
     fewer pixels than the thumbnail region it covers, the thumbnail is reduced instead, so
-    that a small copy is not judged by detail it never had."""
+    that a small copy is not judged by detail it never had. With `overlay`, the horizontal
+    band that disagrees most is left out (`_without_band`): a caption drawn across a flat
+    graphic otherwise outweighs the few grey levels the copied picture has."""
     cv2 = D.cv2_module()
     factor = float(np.linalg.svd(to_thumb[:, :2], compute_uv=False).max())
     source = query_rgb
@@ -208,8 +212,30 @@ def agreement(query_rgb: np.ndarray, thumb: np.ndarray, to_thumb: np.ndarray) ->
     query_area = source.shape[0] * source.shape[1] * abs(np.linalg.det(to_thumb[:, :2]))
     shared = float(valid.sum() / max(query_area, valid.size))
     inner = cv2.erode(mask, np.ones((7, 7), np.uint8)) > 0  # outlines of the overlap itself left out
+    if overlay:
+        kept = _without_band(warped, thumb, valid)
+        valid, inner = valid & kept, inner & kept
     edges = D.correlation(_edges(D.gray(warped)), _edges(D.gray(thumb)), inner, grey=True)
     return Agreement(D.tiled_l2(warped, thumb, valid), D.correlation(warped, thumb, valid), edges, min(1.0, shared))
+
+
+def _without_band(warped: np.ndarray, thumb: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The pixels left once the horizontal band (at most OVERLAY_BAND of the height) whose
+    removal most raises the grey-level correlation of `warped` and `thumb` over `valid` is
+    cut out; all of them when no band raises it. A caption, subtitle or banner is such a
+    band: it hides part of a copy, and the rest must still agree."""
+    a, b = D.gray(warped), D.gray(thumb)
+    height = valid.shape[0]
+    depth = max(1, round(OVERLAY_BAND * height))
+    rows = np.arange(height)[:, None]
+    kept = np.ones_like(valid)
+    best = D.correlation(a, b, valid, grey=True)
+    for start in np.unique(np.round(np.arange(0, 1 - OVERLAY_BAND + 1e-9, OVERLAY_STEP) * height).astype(int)):
+        outside = (rows < start) | (rows >= start + depth)
+        score = D.correlation(a, b, valid & outside, grey=True)
+        if score > best:
+            best, kept = score, np.broadcast_to(outside, valid.shape)
+    return kept
 
 
 def _edges(gray_image: np.ndarray) -> np.ndarray:

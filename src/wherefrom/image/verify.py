@@ -1,10 +1,10 @@
 """Verification of one candidate: is the query a copy of this source, and where?
 
 Alignments are tried from the strongest evidence to the weakest (keypoints, whole-picture
-frame, pixel search); the first under which the aligned pictures agree is kept. Agreement is
-the grey-level correlation over the shared region, which shrugs off brightness, contrast and
-colour shifts; a pixel-search alignment, chosen as the best of many placements, must agree
-more closely than one backed by matched keypoints or a near hash.
+frame, the whole picture drawn over, pixel search); the first under which the aligned
+pictures agree is kept. Agreement is the grey-level correlation over the shared region, which
+shrugs off brightness, contrast and colour shifts; an alignment backed by neither matched
+keypoints nor a near hash must agree more closely.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ PIXEL_MIN_CORRELATION = 0.8
 PIXEL_MIN_EDGES = 0.7
 PIXEL_MIN_SHARED = 0.3
 HASH_ACCEPT = 8  # whole-image hash distance accepted without keypoints or thumbnail
+SHAPE_TOLERANCE = 0.03  # relative aspect difference of a view that may be the whole source
 
 Method = Literal["keypoints", "frame", "pixels"]
 
@@ -85,6 +86,11 @@ def verify(segment: ImageSegment, row: int, query: QueryFeatures, *, pixel_searc
         agreed = align.agreement(query.rgb, thumb, to_thumb @ to_source)
         if agreed.correlation >= MIN_CORRELATION:
             return verified(method, to_source, agreed.tiled_l2, agreed.correlation)
+    drawn_over = _drawn_over(distances, width, height)
+    if drawn_over is not None:
+        agreed = align.agreement(query.rgb, thumb, to_thumb @ drawn_over, overlay=True)
+        if agreed.correlation >= PIXEL_MIN_CORRELATION and agreed.edges >= PIXEL_MIN_EDGES:
+            return verified("frame", drawn_over, agreed.tiled_l2, agreed.correlation)
     if not pixel_search:
         return None
     flip = np.array([[-1.0, 0.0, query.width], [0.0, 1.0, 0.0]]) if mirrored else np.eye(2, 3)
@@ -101,6 +107,19 @@ def verify(segment: ImageSegment, row: int, query: QueryFeatures, *, pixel_searc
         return None
     agreed, placed = best
     return verified("pixels", np.linalg.inv(to_thumb) @ placed, agreed.tiled_l2, agreed.correlation)
+
+
+def _drawn_over(views: list[tuple[int, bool, align.Box]], width: int, height: int) -> np.ndarray | None:
+    """The frame (query -> source) of the view, (hash distance, mirrored, box), nearest in
+    hash among those with the source's proportions, or None: the hypothesis that the view
+    is the whole source with a caption drawn over it. Such a caption moves the hash of a
+    flat graphic far out of reach and leaves its few, alike corners no keypoint match, so
+    only the frame is left; with neither behind it, the agreement is held to the
+    pixel-search bar."""
+    for _, mirrored, (x0, y0, x1, y1) in sorted(views, key=lambda view: view[0]):
+        if abs((x1 - x0) * height / ((y1 - y0) * width) - 1) <= SHAPE_TOLERANCE:
+            return align.frame((x0, y0, x1, y1), mirrored, width, height)
+    return None
 
 
 def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
