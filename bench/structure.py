@@ -22,14 +22,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import corpora, robustness, suite  # noqa: E402
+from bench.peers.base import folder_bytes  # noqa: E402
 from bench.peers.wherefrom_peer import JOBS, WherefromFinder  # noqa: E402
 from bench.report import WORK, machine, median, percentile, table, write_section  # noqa: E402
 
 LENGTHS = (50, 100)
-
-
-def index_bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
 
 
 def measure(corpus: corpora.Corpus, threshold: int, per_cell: int, clean: list[str]) -> list[object]:
@@ -49,7 +46,7 @@ def measure(corpus: corpora.Corpus, threshold: int, per_cell: int, clean: list[s
         finder.find(text)
         latencies.append(1000 * (time.perf_counter() - started))
     finder.close()
-    row: list[object] = [threshold, f"{index_bytes(out) / corpus.n_bytes:.3f}"]
+    row: list[object] = [threshold, f"{folder_bytes(out) / corpus.n_bytes:.3f}"]
     for length in LENGTHS:
         tally = tallies[("rename", 1.0, length)]
         row += [f"{tally.recall:.2f}", f"{tally.precision:.2f}"]

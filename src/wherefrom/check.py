@@ -113,7 +113,8 @@ def snippet_text(text: str, limit: int) -> str:
     return text[:head] + " … " + text[-tail:]
 
 
-def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+def span_overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """How many positions two [start, end) spans share."""
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
@@ -122,7 +123,7 @@ def _dedupe(matches: list[Match]) -> list[Match]:
     matches.sort(key=lambda m: -(m.input_span[1] - m.input_span[0]) * m.similarity)
     kept: list[Match] = []
     for m in matches:
-        if any(k.source and m.source and k.source.uid == m.source.uid and _overlap(k.input_span, m.input_span) for k in kept):
+        if any(k.source and m.source and k.source.uid == m.source.uid and span_overlap(k.input_span, m.input_span) for k in kept):
             continue
         kept.append(m)
     return kept
@@ -136,7 +137,7 @@ def passage_groups(matches: list[Match]) -> list[list[Match]]:
         for group in groups:
             anchor = group[0].input_span
             shorter = min(anchor[1] - anchor[0], m.input_span[1] - m.input_span[0])
-            if _overlap(anchor, m.input_span) >= shorter / 2:
+            if span_overlap(anchor, m.input_span) >= shorter / 2:
                 group.append(m)
                 break
         else:
@@ -151,12 +152,12 @@ def _group(matches: list[Match], commons: list[tuple[tuple[int, int], Common]], 
     out: list[Match] = []
     for group in groups:
         span = group[0].input_span
-        common_docs = max((c.documents for s, c in commons if _overlap(s, span)), default=0)
+        common_docs = max((c.documents for s, c in commons if span_overlap(s, span)), default=0)
         total = max(len({m.source.uid for m in group if m.source}), common_docs)
         best = sorted(group, key=lambda m: -(m.tokens or 0) * m.similarity)[:max_sources]
         out += [replace(m, documents_containing=total) for m in best]
     for span, common in commons:
-        if not any(_overlap(span, m.input_span) for m in out):
+        if not any(span_overlap(span, m.input_span) for m in out):
             out.append(Match(
                 input_span=span, source=None, source_span=(), tokens=common.q1 - common.q0, kind="common",
                 similarity=1.0, documents_containing=common.documents,

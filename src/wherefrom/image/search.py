@@ -20,6 +20,7 @@ from wherefrom.image.segment import ImageSegment
 from wherefrom.image.verify import Verified, verify
 from wherefrom.licenses import attribution_line
 from wherefrom.records import InputInfo, Match, Report
+from wherefrom.report import make_report
 
 PIXEL_SEARCH_CANDIDATES = 3  # the best candidates of a segment may be aligned by pixel search
 MAX_MATCHES = 20
@@ -95,7 +96,7 @@ def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Repo
     boxes = [v.input_box for _, v in found]
     matches: list[Match] = []
     for segment, verified in found:
-        row = index.document(int(segment.doc_ids[verified.row]))
+        source = index.document(int(segment.doc_ids[verified.row])).source_ref()
         containing = sum(1 for b in boxes if _overlap(b, verified.input_box) >= 0.5)
         distances: dict[str, Any] = {
             "tiled_l2": None if verified.tiled_l2 is None else round(verified.tiled_l2, 4),
@@ -107,8 +108,8 @@ def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Repo
         matches.append(
             Match(
                 input_span=verified.input_box,
-                source=row.source_ref(),
-                attribution=attribution_line(row.source_ref()),
+                source=source,
+                attribution=attribution_line(source),
                 source_span=verified.source_box,
                 tokens=None,
                 kind="near-duplicate",
@@ -123,7 +124,7 @@ def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Repo
             )
         )
     coverage = _coverage(boxes, rgb.shape[1], rgb.shape[0])
-    return _report(InputInfo(name, "image", None), matches, coverage)
+    return make_report(InputInfo(name, "image", None), matches, coverage)
 
 
 def _coverage(boxes: list[tuple[int, int, int, int]], width: int, height: int) -> float:
@@ -133,17 +134,3 @@ def _coverage(boxes: list[tuple[int, int, int, int]], width: int, height: int) -
     for x0, y0, x1, y1 in boxes:
         covered[y0:y1, x0:x1] = True
     return float(covered.mean())
-
-
-def _report(info: InputInfo, matches: list[Match], coverage: float) -> Report:
-    try:
-        from wherefrom.report import make_report  # type: ignore[attr-defined]
-    except ImportError:
-        from wherefrom.licenses import obligations_for, verdict_for
-
-        obligations = obligations_for(matches)
-        return Report(
-            input=info, verdict=verdict_for(matches, obligations), coverage=coverage,
-            matches=tuple(matches), obligations=tuple(obligations),
-        )
-    return make_report(info, matches, coverage)

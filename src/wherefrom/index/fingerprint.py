@@ -35,9 +35,7 @@ def kgram_hashes(ids: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
 
 
 _CODE_STEP = 0x9E3779B97F4A7C15  # odd: distinct back-references give distinct token values
-
-
-_NAME = hash_token(IDENTIFIER)
+_NAME = hash_token(IDENTIFIER)  # the structure channel's placeholder of every name
 
 
 def back_references(ids: np.ndarray, abstract_ids: np.ndarray) -> np.ndarray:

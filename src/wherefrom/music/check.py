@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from wherefrom.check import CheckOptions, check_text, covered_length, passage_groups
+from wherefrom.check import CheckOptions, check_text, covered_length, passage_groups, span_overlap
 from wherefrom.index import Index
 from wherefrom.music.compare import NoteLine
 from wherefrom.music.judge import SourceMelodies, judge, required_evidence
@@ -139,14 +139,10 @@ def _best_sources(matches: list[Match], max_sources: int) -> list[Match]:
         out += [replace(m, documents_containing=len(best)) for m in ranked]
     out += [
         m for m in matches
-        if m.source is None and not any(_overlap(m.input_span, f.input_span) for f in out)
+        if m.source is None and not any(span_overlap(m.input_span, f.input_span) for f in out)
     ]
     return out
 
 
 def _strength(match: Match) -> float:
     return float(match.details.get("evidence_bits", 0.0))
-
-
-def _overlap(a: tuple[int, ...], b: tuple[int, ...]) -> int:
-    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
