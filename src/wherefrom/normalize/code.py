@@ -19,7 +19,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, register_normalizer
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds
 
 IDENTIFIER = "\x00ID"
 LITERAL = "\x00LIT"
@@ -264,5 +264,3 @@ def _pygments_normal_form(content: str, language: str, ids: TokenIds) -> NormalF
         np.array(abstract, dtype=np.uint64),
     )
 
-
-register_normalizer("code", CodeNormalizer)

@@ -13,7 +13,7 @@ import unicodedata
 
 import numpy as np
 
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_runs, register_normalizer
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_runs
 
 SEP, WORD, CJK, COMPLEX, IGNORABLE = 0, 1, 2, 3, 4
 _UNKNOWN = 255
@@ -154,5 +154,3 @@ def reference_tokens(content: str) -> list[tuple[int, int, str]]:
             i += 1
     return out
 
-
-register_normalizer("text", TextNormalizer)
