@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +63,7 @@ class StoreReader:
         self._rows = load_array(folder, "store_rows")
         self._blocks = load_array(folder, "store_blocks")
         self._cache: OrderedDict[int, bytes] = OrderedDict()
-        self._decompressor = None
+        self._decompressor: Any = None
 
     def text(self, local: int) -> str:
         import zstandard

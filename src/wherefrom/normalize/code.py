@@ -101,7 +101,7 @@ _C_KEYWORDS = frozenset(
     this throw throws true try type typedef typeof union unsigned use using var void volatile
     while yield async await export from default println printf len string bool""".split()
 )
-_PY_KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins))
+_PY_KEYWORDS = frozenset([*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
 _SQL_KEYWORDS = frozenset(
     """select from where and or not insert into update delete create table index join on
     group by order having limit as local function end then if else elseif return do while
@@ -196,14 +196,17 @@ class CodeNormalizer(Normalizer):
     def _family_normal_form(self, content: str) -> NormalForm:
         # One capturing group: split gives gap, token, gap, token, ... with no None, so
         # lengths, offsets, first and last characters all come from C-level maps.
-        pieces = self.family.pattern.split(content)
+        family = self.family
+        if family is None:
+            raise ValueError(f"{self.language}: no lexer family")  # normalize() routes these to Pygments
+        pieces = family.pattern.split(content)
         lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         texts = pieces[1::2]
         if not texts:
             return NormalForm.empty()
-        which = _classify(texts, self.family)
+        which = _classify(texts, family)
         keep = which != _COMMENT
         token_index = (1 + 2 * np.arange(len(texts)))[keep]
         which = which[keep]
@@ -216,7 +219,7 @@ class CodeNormalizer(Normalizer):
         identifiers = np.flatnonzero(which == _IDENT_CLASS)
         if len(identifiers):
             names = [texts[i] for i in identifiers.tolist()]
-            reserved = np.fromiter(map(self.family.keywords.__contains__, names), dtype=bool, count=len(names))
+            reserved = np.array([name in family.keywords for name in names], dtype=bool)
             abstract[identifiers[~reserved]] = self._ids(IDENTIFIER)
         return NormalForm(exact, starts, ends, abstract)
 
