@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
-Image = pytest.importorskip("PIL.Image")
-pytest.importorskip("cv2")
-pytest.importorskip("faiss")
-skdata = pytest.importorskip("skimage.data")
+Image = require_extra("image", "PIL.Image")
+require_extra("image", "cv2")
+require_extra("image", "faiss")
+skdata = require_extra("bench", "skimage.data")
 
 from PIL import ImageDraw, ImageEnhance, ImageOps  # noqa: E402
 
