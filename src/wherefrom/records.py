@@ -140,10 +140,19 @@ class MatchDetails:
 class SequenceDetails(MatchDetails):
     """Text and code: `exact_similarity` of a renamed copy (tokens that agree before names
     are abstracted); `approximate_source_span` where a hash-only index could only bound the
-    source span by checkpoints."""
+    source span by checkpoints; the lines the spans cover in the input and the source."""
 
     exact_similarity: float | None = None
     approximate_source_span: bool = False
+    input_lines: tuple[int, int] | None = None  # first and last line (1-based) of each span
+    source_lines: tuple[int, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = MatchDetails.to_dict(self)
+        for key in ("input_lines", "source_lines"):
+            if key in out:
+                out[key] = list(out[key])
+        return out
 
 
 @dataclass(frozen=True, slots=True)

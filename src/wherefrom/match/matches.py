@@ -10,7 +10,7 @@ from wherefrom.config import CheckOptions
 from wherefrom.index import Index
 from wherefrom.licenses import attribution_line
 from wherefrom.match.finder import Common, Found, MatchOptions, find_copies
-from wherefrom.match.spans import passage_groups, snippet_text, span_overlap
+from wherefrom.match.spans import line_span, passage_groups, snippet_text, span_overlap
 from wherefrom.normalize import NormalForm
 from wherefrom.records import Match, SequenceDetails
 
@@ -31,12 +31,15 @@ def to_match(index: Index, found: Found, form: NormalForm, options: CheckOptions
     row = index.document(found.doc_id)
     source = row.source_ref()
     snippet = ""
-    if not found.approximate:
-        text = index.text(found.doc_id) or ""
+    source_lines = None
+    text = None if found.approximate else index.text(found.doc_id)
+    if text is not None:
         snippet = snippet_text(text[found.source_chars[0] : found.source_chars[1]], options.snippet_chars)
+        source_lines = line_span(text, found.source_chars) if row.kind != "music" else None
     details = SequenceDetails(
         exact_similarity=round(found.exact_similarity, 4) if found.kind == "renamed" else None,
         approximate_source_span=found.approximate,
+        source_lines=source_lines,
     )
     return Match(
         input_span=form.char_span(found.q0, found.q1),
@@ -48,8 +51,17 @@ def to_match(index: Index, found: Found, form: NormalForm, options: CheckOptions
         documents_containing=1,
         snippet=snippet,
         attribution=attribution_line(source),
-        details=details if details.to_dict() else None,
+        details=details,
     )
+
+
+def with_input_lines(matches: list[Match], content: str) -> list[Match]:
+    """The matches with the lines (1-based) their input spans cover in `content`."""
+    out = []
+    for m in matches:
+        details = m.details if isinstance(m.details, SequenceDetails) else SequenceDetails()
+        out.append(replace(m, details=replace(details, input_lines=line_span(content, m.input_span))))
+    return out
 
 
 def dedupe(matches: list[Match]) -> list[Match]:

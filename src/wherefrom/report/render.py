@@ -7,8 +7,13 @@ import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from wherefrom.records import ImageDetails, Match, Report
+from wherefrom.licenses import DEFAULT_POLICY, terms_of
+from wherefrom.match.spans import position
+from wherefrom.records import ImageDetails, Match, Report, SequenceDetails
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +79,16 @@ def _image_line(match: Match) -> str:
     return f"source box {list(match.source_span)}" + (f"; {', '.join(shown)}" if shown else "")
 
 
+def _lines(match: Match) -> str:
+    lines = match.details.input_lines if isinstance(match.details, SequenceDetails) else None
+    if lines is None:
+        return ""
+    return f" (line {lines[0]})" if lines[0] == lines[1] else f" (lines {lines[0]}-{lines[1]})"
+
+
 def _match_line(number: int, match: Match) -> str:
     span = "-".join(str(v) for v in match.input_span[:2]) if len(match.input_span) == 2 else str(list(match.input_span))
+    span += _lines(match)
     size = f"{match.tokens} tokens, " if match.tokens is not None else ""
     if match.source is None:
         return (f"  [{number}] chars {span}: {size}a passage common to {match.documents_containing} "
@@ -90,28 +103,28 @@ def _match_line(number: int, match: Match) -> str:
 
 
 def render_sarif(items: Sequence[RenderItem]) -> str:
-    """SARIF 2.1.0: one result per match, so code scanning tools can show copies inline."""
+    """SARIF 2.1.0: one result per match, with the region in lines and columns (and character
+    offsets) of the input, so code scanners and editors can show copies inline."""
     from wherefrom import __version__
 
     results = []
-    for report in (item.report for item in items):
+    for item in items:
+        report = item.report
         for match in report.matches:
             if match.source is None:
                 continue
-            level = "error" if report.verdict == "restricted" else "warning"
+            location: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(report.input.name)}}
+            if item.content is not None and report.input.kind in ("text", "code"):
+                location["region"] = _region(item.content, match.input_span)
             results.append({
                 "ruleId": f"wherefrom/{match.kind}",
-                "level": level,
+                "level": "error" if report.verdict == "restricted" else "warning",
                 "message": {"text": f"Copies {match.source.title or match.source.uid} "
                                     f"({match.source.license}), similarity {match.similarity:.2f}. "
                                     f"{match.attribution}"},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": report.input.name},
-                    "region": {"charOffset": match.input_span[0],
-                               "charLength": match.input_span[1] - match.input_span[0]},
-                }}],
+                "locations": [{"physicalLocation": location}],
                 "relatedLocations": [{"id": 1, "physicalLocation": {"artifactLocation": {"uri": match.source.uri}},
-                                      "message": {"text": match.snippet[:200]}}],
+                                      "message": {"text": match.snippet[:200] or match.source.uri}}],
                 "properties": {"license": match.source.license, "similarity": round(match.similarity, 4),
                                "documents_containing": match.documents_containing},
             })
@@ -126,7 +139,38 @@ def render_sarif(items: Sequence[RenderItem]) -> str:
     return json.dumps(sarif, indent=2, ensure_ascii=False)
 
 
-_LICENSE_CLASS = {"original": "", "common-only": "common", "attribution-required": "permissive", "restricted": "restricted"}
+def _artifact_uri(name: str) -> str:
+    """The input as a URI reference relative to the working directory where it lies there
+    (code scanning resolves it against the repository root)."""
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return path.as_uri()
+    return quote(path.as_posix())
+
+
+def _region(content: str, span: tuple[int, ...]) -> dict[str, int]:
+    """A SARIF region: 1-based lines and columns (the end column is that of the character
+    after the span) and the character offset and length."""
+    start, end = span[0], span[1]
+    start_line, start_column = position(content, start)
+    end_line, end_column = position(content, end)
+    return {"startLine": start_line, "startColumn": start_column, "endLine": end_line,
+            "endColumn": end_column, "charOffset": start, "charLength": end - start}
+
+
+def license_class(match: Match) -> str:
+    """How a span is coloured, by its own source's licence (as the web page does): `common`
+    (no single source), `restricted` (a restrictive term), `attribution` (credit or licence
+    text required) or `none` (reuse requires nothing)."""
+    if match.source is None:
+        return "common"
+    requires = set(terms_of(match.source.license).requires)
+    if requires & DEFAULT_POLICY.restrictive:
+        return "restricted"
+    return "attribution" if requires else "none"
 
 
 def render_html(items: Sequence[RenderItem]) -> str:
@@ -151,10 +195,19 @@ def render_html(items: Sequence[RenderItem]) -> str:
                 f"{match.kind}, similarity {match.similarity:.2f}, in {match.documents_containing} document(s)"
                 f"<blockquote>{html.escape(match.snippet)}</blockquote>"
                 f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
-        body.append("</ol></section>")
+        body.append("</ol>")
+        if report.obligations:
+            body.append("<h3>What reuse requires</h3><ul class='obligations'>")
+            for obligation in report.obligations:
+                needs = ", ".join(obligation.requires) or "nothing"
+                body.append(f"<li><code>{html.escape(obligation.license)}</code>: {len(obligation.sources)} "
+                            f"source(s); reuse requires {html.escape(needs)}</li>")
+            body.append("</ul>")
+        body.append("</section>")
     style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
-             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.permissive{background:#ffe08a}"
-             "mark.restricted{background:#ffb3b3}mark.common{background:#cde}.verdict{font-weight:bold}"
+             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.attribution{background:#ffe08a}"
+             "mark.none{background:#cfe8ff}mark.restricted{background:#ffb3b3}mark.common{background:#e3e3e3}"
+             ".verdict{font-weight:bold}"
              "li figure{margin:.5rem 0}li figure img{max-width:100%;height:auto;border:1px solid #ccc}"
              "figure.pair{display:flex;flex-wrap:wrap;gap:1rem}figure.pair figcaption{flex-basis:100%}"
              "figcaption{font-size:.8rem;color:#555}")
@@ -163,14 +216,13 @@ def render_html(items: Sequence[RenderItem]) -> str:
 
 
 def _highlight(content: str, report: Report) -> str:
-    cls = _LICENSE_CLASS[report.verdict]
     spans = sorted((m.input_span[0], m.input_span[1], i) for i, m in enumerate(report.matches, start=1))
     out, at = [], 0
     for start, end, number in spans:
         if start < at:
             continue
         out.append(html.escape(content[at:start]))
-        kind = "common" if report.matches[number - 1].source is None else cls
+        kind = license_class(report.matches[number - 1])
         out.append(f"<mark class='{kind}'><a href='#m{number}'>{html.escape(content[start:end])}</a></mark>")
         at = end
     out.append(html.escape(content[at:]))
