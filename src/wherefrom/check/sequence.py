@@ -49,7 +49,7 @@ def check_text(index: Index, content: str, name: str = "-", options: CheckOption
             input_tokens, main_kind = len(form), kind
         if len(form) == 0:
             continue
-        found, common = sequence_matches(index, form, kind, options)
+        found, common = sequence_matches(index, form, kind, options, content)
         matches += found
         commons += common
     matches = with_input_lines(count_passages(dedupe(matches), commons, options.max_sources), content)
