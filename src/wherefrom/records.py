@@ -132,7 +132,9 @@ class MatchDetails:
             value = getattr(self, f.name)
             if value is None or (value is False and f.default is False):
                 continue
-            out[f.name] = value.to_dict() if hasattr(value, "to_dict") else value
+            if hasattr(value, "to_dict"):
+                value = value.to_dict()
+            out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
 
@@ -146,13 +148,6 @@ class SequenceDetails(MatchDetails):
     approximate_source_span: bool = False
     input_lines: tuple[int, int] | None = None  # first and last line (1-based) of each span
     source_lines: tuple[int, int] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = MatchDetails.to_dict(self)
-        for key in ("input_lines", "source_lines"):
-            if key in out:
-                out[key] = list(out[key])
-        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,13 +188,6 @@ class MusicDetails(MatchDetails):
     tempo: float | None = None
     evidence_bits: float | None = None
     approximate_source_span: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        out = MatchDetails.to_dict(self)
-        for key in ("input_bars", "source_bars"):
-            if key in out:
-                out[key] = list(out[key])
-        return out
 
 
 @dataclass(frozen=True, slots=True)
