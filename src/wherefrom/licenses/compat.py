@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from wherefrom.errors import BadInputError, require
 from wherefrom.licenses.data import load
-from wherefrom.licenses.detect import normalize_expression
+from wherefrom.licenses.detect import normalize_expression, parse_expression
 from wherefrom.licenses.obligations import terms_of
 from wherefrom.records import NOASSERTION
 
@@ -228,12 +228,7 @@ def compatibility(license_expression: str, target: str) -> Compatibility:
     expression = (license_expression or NOASSERTION).strip()
     if expression == NOASSERTION:
         return _single(NOASSERTION, target)
-    from wherefrom.licenses.detect import _licensing
-
-    try:
-        parsed = _licensing().parse(expression, validate=False)
-    except Exception:  # license_expression raises several classes for a malformed expression
-        parsed = None
+    parsed = parse_expression(expression)
     if parsed is None:
         return Compatibility(
             expression,

@@ -126,14 +126,9 @@ def terms_of(license_expression: str, policy: VerdictPolicy = DEFAULT_POLICY) ->
     expression = (license_expression or NOASSERTION).strip()
     if expression == NOASSERTION:
         return license_terms(NOASSERTION, policy)
-    from license_expression import ExpressionError
+    from wherefrom.licenses.detect import parse_expression
 
-    from wherefrom.licenses.detect import _licensing
-
-    try:
-        parsed = _licensing().parse(expression, validate=False)
-    except (ExpressionError, TypeError, ValueError):
-        parsed = None
+    parsed = parse_expression(expression)
     if parsed is None:
         return Terms((expression,), ("unknown-terms",), f"not an SPDX expression: {expression}")
     return _terms_of_node(parsed, policy)
