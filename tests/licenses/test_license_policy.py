@@ -15,6 +15,8 @@ from wherefrom.licenses import (
 from wherefrom.licenses.compat import compatibility
 from wherefrom.records import Match, SourceRef
 
+from tests.licenses.conftest import needs_osadl
+
 
 def _match(uid: str, license: str) -> Match:
     source = SourceRef(
@@ -111,6 +113,7 @@ def test_attribution_line() -> None:
         ("MIT AND GPL-3.0-only", "Apache-2.0", "incompatible", "copyleft"),
     ],
 )
+@needs_osadl
 def test_compatibility(license: str, target: str, status: str, why: str) -> None:
     answer = compatibility(license, target)
     assert answer.status == status

@@ -12,6 +12,8 @@ from wherefrom.licenses import cli
 from wherefrom.licenses.release import attribution, license_report
 from wherefrom.records import Provenance
 
+from tests.licenses.conftest import needs_osadl
+
 APACHE_NOTICE = "Requests\nCopyright 2019 Kenneth Reitz\n"
 URLLIB3_LICENSE = (
     "MIT License\n\nCopyright (c) 2008-2020 Andrey Petrov and contributors.\n\n"
@@ -101,6 +103,7 @@ def corpus() -> tuple[list[Row], dict[int, str]]:
     return rows, texts
 
 
+@needs_osadl
 def test_target_gpl_2_flags_apache_and_says_why() -> None:
     rows, _ = corpus()
     report = license_report(rows, "GPL-2.0-only")
@@ -115,6 +118,7 @@ def test_target_gpl_2_flags_apache_and_says_why() -> None:
     assert report.exit_code == 1
 
 
+@needs_osadl
 def test_target_apache_flags_gpl() -> None:
     rows, _ = corpus()
     report = license_report(rows, "Apache-2.0")
@@ -123,6 +127,7 @@ def test_target_apache_flags_gpl() -> None:
     assert "Apache-2.0" not in flagged and "MIT" not in flagged
 
 
+@needs_osadl
 def test_by_sa_into_gpl_3_is_allowed() -> None:
     rows, _ = corpus()
     report = license_report(
@@ -182,6 +187,7 @@ def fake_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "open_index", lambda path: FakeIndex())
 
 
+@needs_osadl
 def test_licenses_command(
     fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -1,0 +1,238 @@
+"""Licence texts found with the SPDX matching rules: variants of the normalization, template
+fields, near-identical licences told apart, stacks, dual licences, NOTICE files, the real
+CPython licence stack, and the copyright holders a text names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wherefrom.licenses.data import reference_text
+from wherefrom.licenses.detect import (
+    copyright_holders,
+    copyright_statements,
+    is_license_file,
+    is_notice_file,
+    license_from_text,
+    license_in_source,
+    license_of_files,
+    license_of_folder,
+    read_license_text,
+)
+from wherefrom.licenses.matching import find_licenses, tokenize
+from wherefrom.licenses.reference import references
+
+from tests.licenses.conftest import STDLIB, needs_stdlib_license
+
+MIT = """MIT License
+
+Copyright (c) 2021 Jane Doe
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
+
+
+def test_reference_data_is_the_spdx_list_with_its_source() -> None:
+    refs = references()
+    ids = {r.spdx for r in refs.references}
+    assert len(ids) > 600
+    assert {"MIT", "Apache-2.0", "PSF-2.0", "Python-2.0", "0BSD", "Zlib", "HPND"} <= ids
+    assert "Classpath-exception-2.0" in ids
+    assert refs.source["data_license"] == "CC-BY-4.0"
+    assert refs.source["package"] != "unknown"
+
+
+def test_normalization_follows_the_matching_guidelines() -> None:
+    plain = tokenize("The licence is granted to the organisation.").words
+    assert plain == tuple("the license is granted to the organization".split())
+    assert tokenize("“Software”—sub-license, per cent").words == ("software", "sublicense", "percent")
+    # bullets and numbering are no words; copyright lines are replaceable and dropped
+    assert tokenize("1. Redistributions\n  (a) must\n* retain").words == (
+        "redistributions", "must", "retain",
+    )
+    assert tokenize("Copyright (c) 2020 Jane\nAll rights reserved.\nPermission").words == (
+        "permission",
+    )
+    assert tokenize("see https://x.org/").words == tokenize("see http://x.org/").words
+
+
+def test_mit_variants_of_layout_still_match() -> None:
+    commented = "\n".join(f"# {line}" for line in MIT.splitlines())
+    shouting = MIT.upper().replace('"', "'").replace("-", "—")
+    reflowed = " ".join(MIT.split()).replace("license", "licence")
+    for text in (MIT, commented, shouting, reflowed):
+        found = find_licenses(text)
+        assert [m.spdx for m in found] == ["MIT"], text[:40]
+        assert found[0].score > 0.95
+
+
+def test_a_changed_licence_is_not_called_mit() -> None:
+    changed = MIT.replace(
+        "The above copyright notice and this permission notice shall be included in all\n"
+        "copies or substantial portions of the Software.",
+        "You must send the authors a postcard for every copy, and you may not use the "
+        "Software for any commercial purpose whatsoever without a separate written licence "
+        "signed by every author.",
+    )
+    assert license_from_text(changed) is None
+
+
+@pytest.mark.parametrize(("left_out", "spdx"), [("", "MIT"), ("notice", "MIT-0")])
+def test_mit_and_mit_0_told_apart(left_out: str, spdx: str) -> None:
+    text = MIT
+    if left_out:
+        text = reference_text("MIT-0")
+    assert license_from_text(text)[0] == spdx
+
+
+def test_template_fields_filled_by_the_project() -> None:
+    bsd = reference_text("BSD-3-Clause").replace(
+        "the copyright holder", "the University of Examples at Nowhere"
+    )
+    assert license_from_text("Copyright 2020 The Regents\n\n" + bsd)[0] == "BSD-3-Clause"
+
+
+def test_apache_without_its_appendix_is_apache() -> None:
+    full = reference_text("Apache-2.0")
+    terms = full[: full.index("END OF TERMS AND CONDITIONS") + len("END OF TERMS AND CONDITIONS")]
+    assert license_from_text(terms)[0] == "Apache-2.0"
+
+
+def test_a_stack_of_two_licences_yields_both_in_order() -> None:
+    text = MIT + "\n\n---- bundled code ----\n\n" + reference_text("Zlib")
+    found = find_licenses(text)
+    assert [m.spdx for m in found] == ["MIT", "Zlib"]
+    assert found[0].end <= found[1].start
+    assert read_license_text(text).expression == "MIT AND Zlib"
+
+
+def test_one_file_stating_a_choice_is_or() -> None:
+    text = (
+        "This project is dual licensed: you may use it under the terms of either the MIT "
+        "license or the Apache License 2.0, at your option.\n\n"
+        + MIT
+        + "\n\n"
+        + reference_text("Apache-2.0")
+    )
+    read = read_license_text(text)
+    assert read.expression == "MIT OR Apache-2.0"
+    assert read.choice
+
+
+def test_gpl_with_its_exception() -> None:
+    text = reference_text("GPL-2.0-only") + "\n\n" + reference_text("Classpath-exception-2.0")
+    assert read_license_text(text).expression == "GPL-2.0-only WITH Classpath-exception-2.0"
+
+
+def test_license_apache_and_license_mit_side_by_side_are_a_choice() -> None:
+    spdx, evidence = license_of_files(
+        [("LICENSE-APACHE", reference_text("Apache-2.0")), ("LICENSE-MIT", MIT)]
+    )
+    assert spdx == "Apache-2.0 OR MIT"
+    assert "choice" in evidence
+
+
+def test_a_statement_file_naming_the_texts_beside_it() -> None:
+    statement = (
+        "This software is made available under the terms of *either* of the licenses\n"
+        "found in LICENSE.APACHE or LICENSE.BSD.\n"
+    )
+    spdx, evidence = license_of_files(
+        [
+            ("LICENSE", statement),
+            ("LICENSE.APACHE", reference_text("Apache-2.0")),
+            ("LICENSE.BSD", reference_text("BSD-2-Clause")),
+        ]
+    )
+    assert spdx == "Apache-2.0 OR BSD-2-Clause"
+    assert "LICENSE (states a choice" in evidence
+
+
+def test_two_unrelated_licence_files_are_and(tmp_path: Path) -> None:
+    (tmp_path / "LICENSE").write_text(MIT)
+    (tmp_path / "LICENSE.zlib").write_text(reference_text("Zlib"))
+    spdx, _ = license_of_folder(tmp_path, stop_at=tmp_path)
+    assert spdx in {"MIT AND Zlib", "Zlib AND MIT"}
+
+
+def test_a_notice_file_decides_nothing_but_is_named(tmp_path: Path) -> None:
+    (tmp_path / "LICENSE").write_text(reference_text("Apache-2.0"))
+    (tmp_path / "NOTICE").write_text("Example\nCopyright 2019 Example Corp.\n")
+    spdx, evidence = license_of_folder(tmp_path, stop_at=tmp_path)
+    assert spdx == "Apache-2.0"
+    assert "NOTICE (NOTICE file" in evidence
+
+
+def test_license_file_names() -> None:
+    for name in ("LICENSE", "LICENSE.txt", "licence.md", "COPYING.LESSER", "LICENSE-MIT",
+                 "pkg/UNLICENSE", "a\\b\\License.rst"):
+        assert is_license_file(name), name
+    for name in ("NOTICE", "README", "license_test.py.orig/x", "src/licenses.py/README"):
+        assert not is_license_file(name), name
+    assert is_notice_file("NOTICE.txt") and not is_notice_file("LICENSE")
+
+
+def test_licence_in_a_source_header() -> None:
+    source = "\n".join(f"# {line}" for line in MIT.splitlines()) + "\n\nimport os\n"
+    found = license_in_source(source)
+    assert found is not None and found.expression == "MIT"
+    spdx_line = license_in_source("# SPDX-License-Identifier: Apache-2.0\nx = 1\n")
+    assert spdx_line is not None and spdx_line.expression == "Apache-2.0"
+    assert license_in_source("def f():\n    return 1\n") is None
+
+
+def test_copyright_holders() -> None:
+    text = (
+        "# SPDX-FileCopyrightText: 2021 Taneli Hukkinen\n"
+        "# SPDX-FileCopyrightText: © 2022 Jane Doe <jane@example.org>\n"
+        "/* Copyright (c) 2008-2020 Andrey Petrov and contributors. */\n"
+        "Copyright 2019, Example Labs. All rights reserved.\n"
+        "The above copyright notice and this permission notice shall be included\n"
+        "Copyright (c) <year> <copyright holders>\n"
+    )
+    assert copyright_holders(text) == (
+        "Taneli Hukkinen",
+        "Jane Doe",
+        "Andrey Petrov and contributors",
+        "Example Labs",
+    )
+    assert copyright_statements(text)[2] == "Copyright (c) 2008-2020 Andrey Petrov and contributors."
+
+
+@needs_stdlib_license
+def test_cpython_license_stack_reads_psf_2() -> None:
+    read = read_license_text((STDLIB / "LICENSE.txt").read_text(encoding="utf-8"))
+    assert read.expression == "PSF-2.0"
+    assert read.stack == "PSF licence stack"
+    assert {m.spdx for m in read.matches} & {"Python-2.0", "Python-2.0.1"}
+    assert "BeOpen, CNRI and CWI" in read.evidence
+
+
+@needs_stdlib_license
+def test_the_standard_library_folder_is_psf_2_with_its_other_licences_in_place() -> None:
+    spdx, evidence = license_of_folder(STDLIB / "json", stop_at=STDLIB.parent)
+    assert spdx == "PSF-2.0"
+    assert "LICENSE.txt" in evidence and "PSF licence stack" in evidence
+    # files of the standard library that carry another licence say so in their head
+    tomllib = license_in_source((STDLIB / "tomllib" / "_parser.py").read_text(encoding="utf-8"))
+    assert tomllib is not None and tomllib.expression == "MIT"
+    sqlite = license_in_source((STDLIB / "sqlite3" / "__init__.py").read_text(encoding="utf-8"))
+    assert sqlite is not None and sqlite.expression == "Zlib"
+    assert license_in_source((STDLIB / "json" / "decoder.py").read_text(encoding="utf-8")) is None
