@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.licenses.conftest import STDLIB, needs_stdlib_license
 
 from wherefrom.licenses.data import reference_text
 from wherefrom.licenses.detect import (
@@ -22,8 +23,6 @@ from wherefrom.licenses.detect import (
 )
 from wherefrom.licenses.matching import find_licenses, tokenize
 from wherefrom.licenses.reference import references
-
-from tests.licenses.conftest import STDLIB, needs_stdlib_license
 
 MIT = """MIT License
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.licenses.conftest import needs_osadl
 
 from wherefrom.errors import BadInputError
 from wherefrom.licenses import (
@@ -14,8 +15,6 @@ from wherefrom.licenses import (
 )
 from wherefrom.licenses.compat import compatibility
 from wherefrom.records import Match, SourceRef
-
-from tests.licenses.conftest import needs_osadl
 
 
 def _match(uid: str, license: str) -> Match:

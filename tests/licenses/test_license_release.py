@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.licenses.conftest import needs_osadl
 
 from wherefrom.licenses import cli
 from wherefrom.licenses.release import attribution, license_report
 from wherefrom.records import Provenance
-
-from tests.licenses.conftest import needs_osadl
 
 APACHE_NOTICE = "Requests\nCopyright 2019 Kenneth Reitz\n"
 URLLIB3_LICENSE = (
