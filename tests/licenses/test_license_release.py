@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from tests.licenses.conftest import needs_osadl
+from tests.licenses.conftest import needs_cyclonedx_schema, needs_osadl
 
 from wherefrom.licenses import cli
 from wherefrom.licenses.release import attribution, license_report
@@ -210,3 +210,89 @@ def test_attribution_command(
     assert cli.main(["attribution", "--index", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {g["license"] for g in data["licenses"]} >= {"Apache-2.0", "MIT"}
+
+
+def test_reference_text_carries_the_work_s_own_copyright_line() -> None:
+    rows, texts = corpus()
+    texts[6] = "# Copyright (c) 2020 Will McGugan\n\nimport sys\n"
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    mit = {g.license: g for g in credits.groups}["MIT"]
+    rich = next(c for c in mit.credits if c.title == "rich")
+    assert rich.copyright == ("Copyright (c) 2020 Will McGugan",)
+    text = mit.reference_texts[0].text
+    assert text.startswith("Copyright (c) 2020 Will McGugan\n\nPermission is hereby granted")
+    assert "<year>" not in text and "<copyright holders>" not in text
+    # urllib3 brought its own LICENSE.txt: that text is reproduced, not the standard one
+    assert "Andrey Petrov" not in text
+
+
+def test_without_a_copyright_line_the_authors_are_named() -> None:
+    rows, texts = corpus()
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    mit = {g.license: g for g in credits.groups}["MIT"]
+    assert mit.reference_texts[0].text.startswith("Copyright (c) Will McGugan\n\n")
+
+
+def _bom(report: bool = False) -> dict:
+    from wherefrom.licenses.sbom import cyclonedx
+
+    rows, texts = corpus()
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    return cyclonedx(credits, license_report(rows, "GPL-2.0-only") if report else None)
+
+
+def test_cyclonedx_components_carry_licences_and_evidence() -> None:
+    bom = _bom()
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
+    by_name = {c["name"]: c for c in bom["components"]}
+    requests = by_name["requests"]
+    assert requests["version"] == "2.31.0"
+    assert requests["licenses"][0]["license"]["id"] == "Apache-2.0"
+    assert requests["authors"] == [{"name": "Kenneth Reitz"}]
+    properties = {p["name"]: p["value"] for p in requests["properties"]}
+    assert properties["wherefrom:license-evidence"] == "package metadata License: Apache-2.0"
+    assert properties["wherefrom:notice"] == APACHE_NOTICE
+    assert by_name["urllib3"]["licenses"][0]["license"]["text"]["content"] == URLLIB3_LICENSE
+    assert "licenses" not in by_name["blob.txt"]  # NOASSERTION: no licence is claimed
+    assert len({c["bom-ref"] for c in bom["components"]}) == len(bom["components"])
+
+
+def test_cyclonedx_licence_choices_for_expressions() -> None:
+    from wherefrom.licenses.sbom import license_choices
+
+    assert license_choices("MIT OR Apache-2.0") == [
+        {"expression": "MIT OR Apache-2.0", "acknowledgement": "concluded"}
+    ]
+    assert license_choices("LicenseRef-public-domain")[0]["license"]["name"] == (
+        "LicenseRef-public-domain"
+    )
+    assert license_choices("NOASSERTION") == []
+
+
+@needs_osadl
+def test_cyclonedx_with_a_target_says_what_it_may_carry() -> None:
+    bom = _bom(report=True)
+    requests = next(c for c in bom["components"] if c["name"] == "requests")
+    properties = {p["name"]: p["value"] for p in requests["properties"]}
+    assert properties["wherefrom:target"] == "GPL-2.0-only"
+    assert properties["wherefrom:compatibility"] == "incompatible"
+
+
+@needs_cyclonedx_schema
+def test_cyclonedx_validates_against_the_1_6_schema() -> None:
+    import jsonschema
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(_bom()))
+    assert errors is None, errors
+    assert jsonschema  # the validator above runs on jsonschema
+
+
+def test_attribution_command_cyclonedx(
+    fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert cli.main(["attribution", "--index", str(tmp_path), "--format", "cyclonedx"]) == 0
+    bom = json.loads(capsys.readouterr().out)
+    assert bom["bomFormat"] == "CycloneDX"
+    assert any(c["name"] == "rich" for c in bom["components"])

@@ -55,8 +55,10 @@ def _component(credit: Credit, spdx: str, index: int, status: dict[str, Any]) ->
         "type": "file" if not credit.collection else ("library" if credit.version else "data"),
         "bom-ref": f"work-{index}",
         "name": credit.title,
-        "licenses": license_choices(spdx, own_text),
     }
+    choices = license_choices(spdx, own_text)
+    if choices:  # NOASSERTION claims no licence
+        component["licenses"] = choices
     if credit.version:
         component["version"] = credit.version
     if credit.authors:
@@ -66,12 +68,12 @@ def _component(credit: Credit, spdx: str, index: int, status: dict[str, Any]) ->
     if credit.uri:
         component["externalReferences"] = [{"type": "distribution", "url": credit.uri}]
     evidence: dict[str, Any] = {}
-    if component["licenses"]:
+    if choices:
         evidence["licenses"] = [
             {k: v for k, v in choice.items() if k != "acknowledgement"}
             if "expression" in choice
             else {"license": {k: v for k, v in choice["license"].items() if k in ("id", "name")}}
-            for choice in component["licenses"]
+            for choice in choices
         ]
     if credit.copyright:
         evidence["copyright"] = [{"text": line} for line in credit.copyright]
