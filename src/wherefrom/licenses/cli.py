@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,10 @@ def open_index(path: Path) -> Any:
     return Index.open(path)
 
 
-def _text_of(index: Any):
+def _text_of(index: Any) -> Callable[[Any], str | None]:
     def text_of(row: Any) -> str | None:
-        return index.text(row.doc_id)
+        text: str | None = index.text(row.doc_id)
+        return text
 
     return text_of
 
@@ -64,7 +66,7 @@ def run_attribution(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `licenses` and `attribution` to the `wherefrom` command; each sets `run`
     (args → exit status)."""
     licenses = subparsers.add_parser(
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     try:
-        return args.run(args)
+        return int(args.run(args))
     except WherefromError as error:
         print(f"wherefrom: {error}", file=sys.stderr)
         return 2

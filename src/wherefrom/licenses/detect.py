@@ -52,8 +52,8 @@ _LICENSE_WORDS = re.compile(
 class CoreMetadata(Protocol):
     """What license_from_package_metadata reads: email.message.Message or alike."""
 
-    def get(self, name: str, failobj: object = None) -> object: ...
-    def get_all(self, name: str, failobj: object = None) -> object: ...
+    def get(self, name: str, failobj: None = None) -> str | None: ...
+    def get_all(self, name: str, failobj: None = None) -> list[str] | None: ...
 
 
 @cache
@@ -444,7 +444,7 @@ def _classifier_license(classifier: str) -> str | None:
     parts = [p.strip() for p in classifier.split("::")]
     if len(parts) < 2 or parts[0] != "License" or parts[-1] == "OSI Approved":
         return None
-    return load("aliases.json")["classifiers"].get(parts[-1], NOASSERTION)
+    return str(load("aliases.json")["classifiers"].get(parts[-1], NOASSERTION))
 
 
 def license_from_package_metadata(metadata: CoreMetadata) -> tuple[str, str]:
@@ -473,8 +473,9 @@ def license_from_package_metadata(metadata: CoreMetadata) -> tuple[str, str]:
                 f"package metadata License: {declared if len(declared) <= 200 else first_line}",
             )
     classifiers = [str(c) for c in (metadata.get_all("Classifier") or [])]
-    mapped = [(c, _classifier_license(c)) for c in classifiers]
-    mapped = [(c, spdx) for c, spdx in mapped if spdx is not None]
+    mapped = [
+        (c, found) for c in classifiers if (found := _classifier_license(c)) is not None
+    ]
     if mapped and all(spdx != NOASSERTION for _, spdx in mapped):
         licenses = list(dict.fromkeys(spdx for _, spdx in mapped))
         quoted = "; ".join(c for c, _ in mapped)

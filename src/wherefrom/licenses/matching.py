@@ -212,7 +212,7 @@ def _candidates(query_keys: np.ndarray, index: _Index) -> list[int]:
     # by share, so that a short licence inside a long stack is not crowded out by the
     # long licences that merely share its common phrases
     ranked = picked[np.argsort(-share[picked], kind="stable")]
-    return ranked[:CANDIDATES_PER_ROUND].tolist()
+    return [int(i) for i in ranked[:CANDIDATES_PER_ROUND]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,7 +99,7 @@ def cyclonedx(credits: Attribution, report: LicenseReport | None = None) -> dict
     report, each component also says whether the report's target may carry its licence
     (properties wherefrom:target, wherefrom:compatibility, wherefrom:rule, wherefrom:reason)."""
     by_license = {g.license: g for g in report.groups} if report is not None else {}
-    components = []
+    components: list[dict[str, Any]] = []
     for group in credits.groups:
         status: dict[str, Any] = {}
         if report is not None and group.license in by_license:
