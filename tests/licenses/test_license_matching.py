@@ -181,9 +181,10 @@ def test_a_notice_file_decides_nothing_but_is_named(tmp_path: Path) -> None:
 
 def test_license_file_names() -> None:
     for name in ("LICENSE", "LICENSE.txt", "licence.md", "COPYING.LESSER", "LICENSE-MIT",
-                 "pkg/UNLICENSE", "a\\b\\License.rst"):
+                 "pkg/UNLICENSE", "a\\b\\License.rst", "MIT-LICENSE.txt", "apache-2.0.LICENSE"):
         assert is_license_file(name), name
-    for name in ("NOTICE", "README", "license_test.py.orig/x", "src/licenses.py/README"):
+    for name in ("NOTICE", "README", "license_test.py.orig/x", "src/licenses.py/README",
+                 "check_license.py", "relicensed.c"):
         assert not is_license_file(name), name
     assert is_notice_file("NOTICE.txt") and not is_notice_file("LICENSE")
 

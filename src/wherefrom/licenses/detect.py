@@ -30,7 +30,12 @@ PUBLIC_DOMAIN = "LicenseRef-public-domain"
 TITLE_MATCH_CONFIDENCE = 0.9
 # A legal code states its title near its top; a title further down is a quotation.
 TITLE_WINDOW_WORDS = 120
-LICENSE_FILE_PATTERNS = ("license*", "licence*", "copying*", "unlicense*")
+LICENSE_FILE_PATTERNS = (
+    "license*", "licence*", "copying*", "unlicense*",
+    # MIT-LICENSE, apache-2.0.LICENSE, LICENSE named after its licence at the end
+    "*[-_.]license", "*[-_.]licence", "*[-_.]license.txt", "*[-_.]license.md",
+    "*[-_.]license.rst",
+)
 NOTICE_FILE_PATTERNS = ("notice*",)
 MAX_LICENSE_FILE_BYTES = 1_000_000
 # A licence notice in a source file sits in its head; code further down is not read.
@@ -247,17 +252,52 @@ def states_a_choice(text: str) -> bool:
     return any(_phrase_in(words, p) for p in load("stacks.json")["choice_phrases"])
 
 
-def _expression(licenses: list[str], exceptions: list[str], choice: bool) -> str:
-    """Licences (in order, once each) joined with AND, or OR for a choice; an exception goes
-    WITH the one licence it can modify (a GNU licence) and is otherwise left out."""
-    unique = list(dict.fromkeys(licenses))
-    gnu = [lic for lic in unique if re.match(r"^(A|L)?GPL-", lic)]
-    if exceptions and len(gnu) == 1:
-        unique[unique.index(gnu[0])] = f"{gnu[0]} WITH {exceptions[0]}"
+def _expression(matches: tuple[LicenseMatch, ...], choice: bool) -> str:
+    """The licences found (in order, once each) joined with AND, or OR for a choice; an
+    exception goes WITH the licence found just before it (or else just after it)."""
+    parts: list[str] = []
+    pending: list[str] = []  # exceptions seen before any licence
+    for m in matches:
+        if not m.is_exception:
+            parts.append(m.spdx if not pending else f"{m.spdx} WITH {pending.pop(0)}")
+        elif parts and " " not in parts[-1]:
+            parts[-1] = f"{parts[-1]} WITH {m.spdx}"
+        else:
+            pending.append(m.spdx)
+    unique = list(dict.fromkeys(parts))
+    # a GNU text (read as "-only") beside a notice granting "or later" of that version is
+    # the text the notice grants: "GPL-2.0-or-later" covers both
+    unique = [
+        p for p in unique
+        if not (p.endswith("-only") and p.removesuffix("-only") + "-or-later" in unique)
+    ]
+    # "GPL-1.0-or-later" is what a GNU GPL mention stating no version reads as; beside a
+    # versioned GNU licence it is that licence's own boilerplate, not another licence
+    if any(re.match(r"^(A|L)?GPL-[23]", p) for p in unique):
+        unique = [p for p in unique if p != "GPL-1.0-or-later"]
     if not unique:
         return NOASSERTION
-    parts = [f"({p})" if " WITH " in p and len(unique) > 1 else p for p in unique]
-    return normalize_expression((" OR " if choice else " AND ").join(parts))
+    return join_expressions(unique, "OR" if choice else "AND")
+
+
+def join_expressions(expressions: Iterable[str], operator: str = "AND") -> str:
+    """SPDX expressions joined with AND or OR, nested ones of the same operator flattened and
+    repeated licences dropped: ["MIT", "MIT AND Zlib"] → "MIT AND Zlib"."""
+    flat: list[str] = []
+    for expression in expressions:
+        parsed = parse_expression(expression)
+        if parsed is None:
+            return NOASSERTION
+        if type(parsed).__name__ == operator:
+            flat += [str(arg.render()) for arg in parsed.args]
+        else:
+            flat.append(str(parsed.render()))
+    unique = list(dict.fromkeys(flat))
+    if len(unique) == 1:
+        return normalize_expression(unique[0])
+    return normalize_expression(
+        f" {operator} ".join(f"({u})" if " " in u and " WITH " not in u else u for u in unique)
+    )
 
 
 def _titled(text: str) -> str | None:
@@ -300,10 +340,8 @@ def read_license_text(text: str) -> LicenseText:
     # a choice is offered before the texts it names; "(at your option) any later version"
     # inside or after them is the GPL's own wording, not a choice between licences
     choice = states_a_choice(text[: matches[0].start])
-    licenses = [m.spdx for m in matches if not m.is_exception]
-    exceptions = [m.spdx for m in matches if m.is_exception]
-    expression = _expression(licenses, exceptions, choice)
-    how = "read as a choice" if choice and len(set(licenses)) > 1 else ""
+    expression = _expression(matches, choice)
+    how = "read as a choice" if choice and " OR " in expression else ""
     evidence = f"text matches {_describe(matches)}" + (f", {how}" if how else "")
     return LicenseText(expression, matches, choice, "", evidence)
 
@@ -338,7 +376,9 @@ def license_in_source(text: str) -> LicenseText | None:
 
 def is_license_file(name: str) -> bool:
     """Whether a file (path or name) is a license file by its name: LICENSE*, LICENCE*,
-    COPYING*, UNLICENSE*, case-insensitive (LICENSE.txt, COPYING.LESSER, LICENSE-MIT)."""
+    COPYING*, UNLICENSE*, or a name ending in -LICENSE / .LICENSE (with .txt, .md or .rst),
+    case-insensitive: LICENSE.txt, COPYING.LESSER, LICENSE-MIT, MIT-LICENSE.txt,
+    apache-2.0.LICENSE."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
     return any(fnmatchcase(base, pattern) for pattern in LICENSE_FILE_PATTERNS)
 
@@ -402,15 +442,27 @@ def license_of_files(
     choice: a file that says so ("dual licensed under the terms of the Apache License, Version
     2.0, and the BSD License", "at your option"), or LICENSE-<name> files side by side, each
     holding the licence its name names (the LICENSE-APACHE + LICENSE-MIT convention), give OR.
-    A file that is neither a recognised licence nor such a statement makes the answer
-    NOASSERTION, with that file named. NOTICE files decide nothing; they are named in the
+    A notice-only file beside full texts is such a statement, not a licence of its own. A
+    file that is neither a recognised licence nor a statement makes the answer NOASSERTION,
+    with that file named. NOTICE files decide nothing; they are named in the
     evidence, since Apache-2.0 §4(d) asks to carry them on.
     """
     read = [(name, read_license_text(text)) for name, text in files]
-    statements = [(name, r) for name, r in read if r.expression == NOASSERTION]
-    texts = [(name, r) for name, r in read if r.expression != NOASSERTION]
+    full = any(any(not m.is_notice for m in r.matches) or r.stack for _, r in read)
+
+    def is_statement(r: LicenseText) -> bool:
+        # a notice pointing at the texts beside it ("either of the licenses found in
+        # LICENSE.APACHE or LICENSE.BSD") adds nothing to those texts but what it says
+        return r.expression == NOASSERTION or (
+            full and not r.stack and all(m.is_notice for m in r.matches)
+        )
+
+    statements = [(name, r) for name, r in read if is_statement(r)]
+    texts = [(name, r) for name, r in read if not is_statement(r)]
     choice_files = [name for name, _ in statements if states_a_choice(dict(files)[name])]
-    unknown = [name for name, _ in statements if name not in choice_files]
+    unknown = [
+        name for name, r in statements if name not in choice_files and r.expression == NOASSERTION
+    ]
     notes = [
         f"{name} (states a choice between the licences beside it)"
         if name in choice_files
@@ -431,10 +483,8 @@ def license_of_files(
             if choice_files
             else "read as a choice: LICENSE-<name> files side by side (the dual-licence convention)"
         )
-        parts = [f"({e})" if " " in e else e for e in expressions]
-        return normalize_expression(" OR ".join(parts)), f"{evidence}; {why}"
-    parts = [f"({e})" if " " in e else e for e in expressions]
-    return normalize_expression(" AND ".join(parts)), evidence
+        return join_expressions(expressions, "OR"), f"{evidence}; {why}"
+    return join_expressions(expressions, "AND"), evidence
 
 
 # --- package metadata -----------------------------------------------------------------------

@@ -83,6 +83,14 @@ JOINED_WORDS = {
     ("non", "commercial"): "noncommercial",
 }
 END_OF_TERMS = ("end", "of", "terms", "and", "conditions")
+# Words that name a licence or its version: where the texts differ in one of them, the text
+# is another licence (GNU Lesser vs GNU General, version 2 vs 3), not a filled template field.
+NAMING_WORDS = frozenset({
+    "gnu", "general", "lesser", "library", "affero", "free", "documentation", "mozilla",
+    "apache", "eclipse", "creative", "commons", "attribution", "noncommercial",
+    "sharealike", "noderivatives", "noderivs", "later", "only", "version",
+    "1", "2", "3", "4", "5", "0",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +131,14 @@ def tokenize(text: str) -> Tokens:
 
 @dataclass(frozen=True, slots=True)
 class LicenseMatch:
-    """One licence text found in a text: its SPDX id, the character span it covers, the share
-    of the reference's words found (coverage) and of the region's words explained (score)."""
+    """One licence text or notice found in a text: its SPDX id (a notice may grant an
+    expression), the character span it covers, the share of the reference's words found
+    (coverage) and of the region's words explained (score)."""
 
     spdx: str
     name: str
     is_exception: bool
+    is_notice: bool
     start: int
     end: int
     coverage: float
@@ -187,7 +197,11 @@ def _index() -> _Index:
         keys=all_keys[order],
         owners=all_owners[order],
         keys_per_reference=tuple(per_ref),
-        required_words=tuple(_required_words(r.tokens, refs.vocabulary) for r in refs.references),
+        # a notice that goes on after END OF TERMS grants more than the licence: all required
+        required_words=tuple(
+            len(r.tokens) if r.is_notice else _required_words(r.tokens, refs.vocabulary)
+            for r in refs.references
+        ),
         vocabulary_size=size,
     )
 
@@ -245,10 +259,22 @@ def _window(query_keys: np.ndarray, ref_keys: np.ndarray, ref_len: int) -> tuple
     return max(first - 10, 0), min(last, first + span) + 13
 
 
+@cache
+def _naming_ids() -> frozenset[int]:
+    vocabulary = references().vocabulary
+    return frozenset(vocabulary[w] for w in NAMING_WORDS if w in vocabulary)
+
+
 def _align(query: list[int], start: int, ref: list[int], required: int) -> _Alignment | None:
     matcher = SequenceMatcher(None, query, ref, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
+        return None
+    naming = _naming_ids()
+    differing = ref[: blocks[0].b] + ref[blocks[-1].b + blocks[-1].size : required]
+    for before, after in zip(blocks, blocks[1:], strict=False):
+        differing += query[before.a + before.size : after.a] + ref[before.b + before.size : after.b]
+    if naming.intersection(differing):
         return None
     matched = sum(b.size for b in blocks)
     matched_required = sum(max(0, min(b.b + b.size, required) - b.b) for b in blocks)
@@ -283,6 +309,12 @@ def _query_ids(tokens: Tokens, refs: ReferenceSet) -> np.ndarray:
     )
 
 
+def _rank(alignment: _Alignment, ref: Reference) -> tuple[float, bool, int]:
+    """Most words explained first; on a tie, a licence text before a notice quoting it, and
+    the shorter reference (it claims no words the text lacks)."""
+    return (alignment.net, not ref.is_notice, -len(ref.tokens))
+
+
 def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
     """Every SPDX licence or exception text in `text`, in the order they appear.
 
@@ -307,7 +339,7 @@ def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
                     ids[lo:hi].tolist(), lo, ref.tokens.tolist(), index.required_words[candidate]
                 )
             alignment = aligned[(candidate, lo, hi)]
-            if alignment is not None and (best is None or alignment.net > best[0].net):
+            if alignment is not None and (best is None or _rank(alignment, ref) > _rank(*best)):
                 best = (alignment, ref)
         if best is None:
             break
@@ -322,6 +354,7 @@ def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
             spdx=ref.spdx,
             name=ref.name,
             is_exception=ref.is_exception,
+            is_notice=ref.is_notice,
             start=tokens.starts[a.first],
             end=tokens.ends[a.last - 1],
             coverage=round(a.coverage, 3),

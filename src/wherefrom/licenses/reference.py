@@ -1,10 +1,13 @@
-"""The reference licence texts detection compares files with: every licence and exception of
-the SPDX licence list, as packaged in ScanCode's licence database, with their token ids.
+"""The reference texts detection compares files with: every licence and exception of the SPDX
+licence list, and the licence notices ScanCode knows for them ("Licensed under the Apache
+License, Version 2.0 ...", "either version 2 of the License, or ..."), as packaged in
+ScanCode's licence database, with their token ids.
 
 `references()` loads them once per process from data/licenses/spdx/. The data is generated,
 never edited by hand: `python -m wherefrom.licenses.reference --from DIR` reads the
-`licensedcode/data/licenses` folder of an installed `scancode-toolkit` (or
-`licensedcode-data`) and rewrites it, recording the package and version it came from.
+`licensedcode/data/licenses` folder (and the `rules` folder beside it) of an installed
+`scancode-toolkit` (or `licensedcode-data`) and rewrites it, recording the package and
+version it came from.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ import numpy as np
 
 from wherefrom.errors import BadInputError
 
-DATA_FORMAT = 1
+DATA_FORMAT = 2
 DATA_FOLDER = ("data", "licenses", "spdx")
 TEXTS_FILE = "licenses.json.gz"
 TOKENS_FILE = "tokens.npz"
+# A notice shorter than this says too little to name a licence by itself ("MIT licensed").
+MIN_NOTICE_WORDS = 20
 # Packages that ship ScanCode's licence database, newest data first.
 SOURCE_PACKAGES = ("scancode-toolkit", "scancode-toolkit-mini", "licensedcode-data")
 DATA_LICENSE_NOTICE = (
@@ -40,14 +45,17 @@ DATA_LICENSE_NOTICE = (
 
 @dataclass(frozen=True, slots=True, eq=False)  # holds arrays: compared by identity
 class Reference:
-    """One SPDX licence or exception: its id, name, standard text, and that text as token ids."""
+    """One SPDX licence or exception text, or a notice that grants one: `spdx` is its id (a
+    notice may grant an expression, "GPL-2.0-only OR BSD-3-Clause"), `text` as ScanCode ships
+    it, `tokens` that text as ids into ReferenceSet.vocabulary."""
 
     spdx: str
     name: str
     scancode_key: str
     is_exception: bool
+    is_notice: bool
     text: str
-    tokens: np.ndarray  # int32 ids into ReferenceSet.vocabulary
+    tokens: np.ndarray
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -64,7 +72,7 @@ class ReferenceSet:
 
 @cache
 def _by_id(refs: ReferenceSet) -> dict[str, Reference]:
-    return {r.spdx: r for r in refs.references}
+    return {r.spdx: r for r in refs.references if not r.is_notice}
 
 
 def _data_path(name: str) -> Any:
@@ -89,6 +97,7 @@ def references() -> ReferenceSet:
             name=entry["name"],
             scancode_key=entry["key"],
             is_exception=entry["exception"],
+            is_notice=entry.get("notice", False),
             text=entry["text"],
             tokens=tokens[offsets[i] : offsets[i + 1]],
         )
@@ -119,7 +128,10 @@ def _source_package(folder: Path) -> dict[str, str]:
     return {"package": "unknown", "version": "unknown"}
 
 
-def _entries(folder: Path) -> Iterable[dict[str, Any]]:
+def _licenses(folder: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The SPDX licences and exceptions of the folder, and ScanCode key → SPDX id of all."""
+    entries = []
+    spdx_of: dict[str, str] = {}
     for path in sorted(folder.glob("*.LICENSE")):
         fields, text = _front_matter(path)
         spdx = str(fields.get("spdx_license_key") or "")
@@ -127,23 +139,61 @@ def _entries(folder: Path) -> Iterable[dict[str, Any]]:
         # release tooling understands, and the only ids terms.json can hold.
         if not spdx or spdx.startswith("LicenseRef-") or fields.get("is_deprecated"):
             continue
+        spdx_of[str(fields["key"])] = spdx
         if fields.get("is_unknown") or fields.get("is_generic") or len(text.split()) < 5:
             continue
-        yield {
+        entries.append({
             "id": spdx,
             "name": str(fields.get("name") or spdx),
             "key": str(fields["key"]),
             "exception": bool(fields.get("is_exception")),
             "text": text,
+        })
+    return entries, spdx_of
+
+
+def _spdx_expression(scancode_expression: str, spdx_of: dict[str, str]) -> str | None:
+    """A ScanCode licence expression in SPDX ids, or None if a key has no SPDX id."""
+    out = []
+    for part in re.split(r"(\s+|[()])", scancode_expression.strip()):
+        if not part.strip() or part in "()" or part.upper() in {"AND", "OR", "WITH"}:
+            out.append(part.upper() if part.upper() in {"AND", "OR", "WITH"} else part)
+            continue
+        if part not in spdx_of:
+            return None
+        out.append(spdx_of[part])
+    return "".join(out)
+
+
+def _notices(rules: Path, spdx_of: dict[str, str]) -> Iterable[dict[str, Any]]:
+    for path in sorted(rules.glob("*.RULE")):
+        fields, text = _front_matter(path)
+        if not fields.get("is_license_notice") or fields.get("is_false_positive"):
+            continue
+        if fields.get("is_deprecated") or len(re.findall(r"\w+", text)) < MIN_NOTICE_WORDS:
+            continue
+        expression = _spdx_expression(str(fields.get("license_expression") or ""), spdx_of)
+        if expression is None:
+            continue
+        yield {
+            "id": expression,
+            "name": f"notice {path.stem}",
+            "key": path.stem,
+            "exception": False,
+            "notice": True,
+            "text": text,
         }
 
 
 def build(folder: Path, out: Path) -> int:
-    """Write the reference data from a ScanCode `licensedcode/data/licenses` folder; returns
-    how many licences and exceptions it holds."""
+    """Write the reference data from a ScanCode `licensedcode/data/licenses` folder and the
+    `rules` folder beside it; returns how many texts and notices it holds."""
     from wherefrom.licenses.matching import tokenize
 
-    entries = list(_entries(folder))
+    entries, spdx_of = _licenses(folder)
+    rules = folder.parent / "rules"
+    if rules.is_dir():
+        entries += _notices(rules, spdx_of)
     if not entries:
         raise BadInputError(f"{folder}: no *.LICENSE files with an SPDX id; give the "
                             "licensedcode/data/licenses folder of scancode-toolkit")
@@ -203,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     count = build(folder, args.out)
-    print(f"{count} licences and exceptions from {folder} written to {args.out}")
+    print(f"{count} licence texts and notices from {folder} written to {args.out}")
     return 0
 
 
