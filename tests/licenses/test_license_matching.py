@@ -236,3 +236,58 @@ def test_the_standard_library_folder_is_psf_2_with_its_other_licences_in_place()
     sqlite = license_in_source((STDLIB / "sqlite3" / "__init__.py").read_text(encoding="utf-8"))
     assert sqlite is not None and sqlite.expression == "Zlib"
     assert license_in_source((STDLIB / "json" / "decoder.py").read_text(encoding="utf-8")) is None
+
+
+APACHE_HEADER = """# Copyright 2024 Example Corp.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+
+import os
+"""
+
+GPL_2_PLUS_NOTICE = """This program is free software; you can redistribute it and/or modify
+it under the terms of the GNU General Public License as published by
+the Free Software Foundation; either version 2 of the License, or
+(at your option) any later version.
+
+This program is distributed in the hope that it will be useful,
+but WITHOUT ANY WARRANTY; without even the implied warranty of
+MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+GNU General Public License for more details.
+"""
+
+
+def test_apache_header_of_a_source_file() -> None:
+    found = license_in_source(APACHE_HEADER)
+    assert found is not None and found.expression == "Apache-2.0"
+    assert all(m.is_notice for m in found.matches)
+
+
+def test_gnu_notices_keep_their_version_and_grant() -> None:
+    assert license_from_text(GPL_2_PLUS_NOTICE)[0] == "GPL-2.0-or-later"
+    only = GPL_2_PLUS_NOTICE.replace(
+        "either version 2 of the License, or\n(at your option) any later version",
+        "version 2 of the License",
+    )
+    assert license_from_text(only)[0] == "GPL-2.0-only"
+    three = GPL_2_PLUS_NOTICE.replace("version 2", "version 3")
+    assert license_from_text(three)[0] == "GPL-3.0-or-later"
+    lesser = GPL_2_PLUS_NOTICE.replace("GNU General", "GNU Lesser General").replace(
+        "version 2", "version 2.1"
+    )
+    assert license_from_text(lesser)[0] == "LGPL-2.1-or-later"
+
+
+def test_a_gpl_text_with_an_or_later_notice_is_or_later() -> None:
+    text = GPL_2_PLUS_NOTICE + "\n\n" + reference_text("GPL-2.0-only")
+    assert read_license_text(text).expression == "GPL-2.0-or-later"
