@@ -49,6 +49,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "licenses.md"
 DEBIAN_DOCS = Path("/usr/share/doc")
 MIN_PARAGRAPH_WORDS = 20
 DISAGREEMENTS_SHOWN = 12
+# A ScanCode run over fewer texts than this times its start-up more than its scanning.
+TIMED_SCAN_TEXTS = 100
 # ScanCode's Python API, run in its own interpreter: one JSON line per file.
 SCANCODE_WORKER = """
 import json, sys, warnings
@@ -233,16 +235,17 @@ def run_scancode(python: str, cases: list[Case], cache: Path | None = None) -> S
                 known[Path(row["path"]).stem] = row["expression"]
         if cache:
             cache.write_text(json.dumps(known, indent=0, sort_keys=True))
-            timing = cache.with_suffix(".seconds")
-            timing.write_text(f"{score.seconds / len(todo)}\n")
-    elif cache and cache.with_suffix(".seconds").exists():
-        score.seconds = float(cache.with_suffix(".seconds").read_text()) * len(digest)
+            if len(todo) >= TIMED_SCAN_TEXTS:
+                cache.with_suffix(".seconds").write_text(f"{score.seconds / len(todo)}\n")
+        score.seconds *= len(digest) / len(todo)
+    timing = cache.with_suffix(".seconds") if cache else None
+    if timing is not None and timing.exists():
+        # the time per text of the last full scan: a few new texts time mostly the start-up
+        score.seconds = float(timing.read_text()) * len(digest)
     for case in cases:
         parts = [known.get(digest[text], "") for _, text in case.files]
         parts = [f"({p})" for p in parts if p and not p.startswith("error")]
         score.add(case, " AND ".join(parts))
-    if todo:
-        score.seconds = score.seconds * len(digest) / len(todo)
     return score
 
 

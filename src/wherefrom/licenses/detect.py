@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from fnmatch import fnmatchcase
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -311,6 +311,8 @@ def _describe(matches: tuple[LicenseMatch, ...]) -> str:
     return ", ".join(f"{m.spdx} (score {m.score:.2f})" for m in matches)
 
 
+# Every folder below a LICENSE asks about the same text: the answer is kept per process.
+@lru_cache(maxsize=512)
 def read_license_text(text: str) -> LicenseText:
     """Every licence a license file (or any text) holds, and the SPDX expression they make.
 

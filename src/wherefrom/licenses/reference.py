@@ -35,6 +35,7 @@ TEXTS_FILE = "licenses.json.gz"
 TOKENS_FILE = "tokens.npz"
 # A notice shorter than this says too little to name a licence by itself ("MIT licensed").
 MIN_NOTICE_WORDS = 20
+_NAMES_A_LICENSE = re.compile(r"licen[cs]|\bgpl\b|copyleft|public\s+domain", re.IGNORECASE)
 # Packages that ship ScanCode's licence database, newest data first.
 SOURCE_PACKAGES = ("scancode-toolkit", "scancode-toolkit-mini", "licensedcode-data")
 DATA_LICENSE_NOTICE = (
@@ -171,6 +172,10 @@ def _notices(rules: Path, spdx_of: dict[str, str]) -> Iterable[dict[str, Any]]:
         if not fields.get("is_license_notice") or fields.get("is_false_positive"):
             continue
         if fields.get("is_deprecated") or len(re.findall(r"\w+", text)) < MIN_NOTICE_WORDS:
+            continue
+        # ScanCode also keeps fragments (a bare disclaimer) that only count beside the rest of
+        # their notice; a notice that never names a licence grants none on its own
+        if not _NAMES_A_LICENSE.search(text):
             continue
         expression = _spdx_expression(str(fields.get("license_expression") or ""), spdx_of)
         if expression is None:
