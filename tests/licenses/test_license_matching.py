@@ -291,3 +291,11 @@ def test_gnu_notices_keep_their_version_and_grant() -> None:
 def test_a_gpl_text_with_an_or_later_notice_is_or_later() -> None:
     text = GPL_2_PLUS_NOTICE + "\n\n" + reference_text("GPL-2.0-only")
     assert read_license_text(text).expression == "GPL-2.0-or-later"
+
+
+def test_an_exception_goes_with_the_licence_it_modifies() -> None:
+    llvm = reference_text("Apache-2.0") + "\n\n" + reference_text("LLVM-exception")
+    assert read_license_text(llvm).expression == "Apache-2.0 WITH LLVM-exception"
+    # a runtime exception shipped beside a BSD licence modifies nothing there
+    stray = reference_text("BSD-3-Clause") + "\n\n" + reference_text("GCC-exception-3.1")
+    assert read_license_text(stray).expression == "BSD-3-Clause"

@@ -252,15 +252,28 @@ def states_a_choice(text: str) -> bool:
     return any(_phrase_in(words, p) for p in load("stacks.json")["choice_phrases"])
 
 
+def _takes_exception(license_id: str, exception: str) -> bool:
+    """Whether an SPDX exception can modify this licence: the GNU licences take their
+    exceptions (GCC, Classpath, Autoconf, font, ...); Apache-2.0 takes LLVM's."""
+    if re.match(r"^(A|L)?GPL-", license_id):
+        return exception != "LLVM-exception"
+    return license_id == "Apache-2.0" and exception == "LLVM-exception"
+
+
 def _expression(matches: tuple[LicenseMatch, ...], choice: bool) -> str:
     """The licences found (in order, once each) joined with AND, or OR for a choice; an
-    exception goes WITH the licence found just before it (or else just after it)."""
+    exception goes WITH the licence it can modify found just before it (or else just after
+    it), and is left out where there is none (a runtime exception shipped without its
+    licence grants nothing on its own)."""
     parts: list[str] = []
-    pending: list[str] = []  # exceptions seen before any licence
+    pending: list[str] = []  # exceptions seen before the licence they modify
     for m in matches:
         if not m.is_exception:
-            parts.append(m.spdx if not pending else f"{m.spdx} WITH {pending.pop(0)}")
-        elif parts and " " not in parts[-1]:
+            waiting = next((e for e in pending if _takes_exception(m.spdx, e)), None)
+            if waiting is not None:
+                pending.remove(waiting)
+            parts.append(m.spdx if waiting is None else f"{m.spdx} WITH {waiting}")
+        elif parts and " " not in parts[-1] and _takes_exception(parts[-1], m.spdx):
             parts[-1] = f"{parts[-1]} WITH {m.spdx}"
         else:
             pending.append(m.spdx)

@@ -268,14 +268,26 @@ def _naming_ids() -> frozenset[int]:
     return frozenset(vocabulary[w] for w in NAMING_WORDS if w in vocabulary)
 
 
-def _align(query: list[int], start: int, ref: list[int], required: int) -> _Alignment | None:
+def _align(
+    query: list[int], start: int, reference: Reference, required: int
+) -> _Alignment | None:
+    ref = reference.tokens.tolist()
     matcher = SequenceMatcher(None, query, ref, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size >= MIN_BLOCK]
     if not blocks:
         return None
+    if len(reference.required):
+        matched_positions = np.zeros(len(ref), dtype=bool)
+        for b in blocks:
+            matched_positions[b.b : b.b + b.size] = True
+        if not matched_positions[reference.required].all():
+            return None
     naming = _naming_ids()
-    # the reference's head may be missing whole: a title is omittable (§12)
+    # a licence text's head may be missing whole: a title is omittable (§12); a notice's
+    # head is the sentence that names its licence
     differing = ref[blocks[-1].b + blocks[-1].size : required]
+    if reference.is_notice:
+        differing += ref[: blocks[0].b]
     for before, after in zip(blocks, blocks[1:], strict=False):
         differing += query[before.a + before.size : after.a] + ref[before.b + before.size : after.b]
     if naming.intersection(differing):
@@ -350,7 +362,7 @@ def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
             lo, hi = _window(keys, index.keys_per_reference[candidate], len(ref.tokens))
             if (candidate, lo, hi) not in aligned:
                 aligned[(candidate, lo, hi)] = _align(
-                    ids[lo:hi].tolist(), lo, ref.tokens.tolist(), index.required_words[candidate]
+                    ids[lo:hi].tolist(), lo, ref, index.required_words[candidate]
                 )
             alignment = aligned[(candidate, lo, hi)]
             if alignment is not None and (best is None or _rank(alignment, ref) > _rank(*best)):

@@ -29,7 +29,7 @@ import numpy as np
 
 from wherefrom.errors import BadInputError
 
-DATA_FORMAT = 2
+DATA_FORMAT = 3
 DATA_FOLDER = ("data", "licenses", "spdx")
 TEXTS_FILE = "licenses.json.gz"
 TOKENS_FILE = "tokens.npz"
@@ -57,6 +57,8 @@ class Reference:
     is_notice: bool
     text: str
     tokens: np.ndarray
+    # positions in `tokens` a match must contain: ScanCode's {{required phrases}} of a notice
+    required: np.ndarray
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -92,6 +94,7 @@ def references() -> ReferenceSet:
         )
     arrays = np.load(io.BytesIO(_data_path(TOKENS_FILE).read_bytes()))
     tokens, offsets = arrays["tokens"].astype(np.int32), arrays["offsets"]
+    required, required_offsets = arrays["required"].astype(np.int32), arrays["required_offsets"]
     refs = tuple(
         Reference(
             spdx=entry["id"],
@@ -101,6 +104,7 @@ def references() -> ReferenceSet:
             is_notice=entry.get("notice", False),
             text=entry["text"],
             tokens=tokens[offsets[i] : offsets[i + 1]],
+            required=required[required_offsets[i] : required_offsets[i + 1]],
         )
         for i, entry in enumerate(data["licenses"])
     )
@@ -205,10 +209,18 @@ def build(folder: Path, out: Path) -> int:
     vocabulary: dict[str, int] = {}
     ids: list[int] = []
     offsets = [0]
+    required: list[int] = []
+    required_offsets = [0]
     for entry in entries:
-        for token in tokenize(entry["text"]).words:
+        tokens = tokenize(entry["text"])
+        for token in tokens.words:
             ids.append(vocabulary.setdefault(token, len(vocabulary)))
         offsets.append(len(ids))
+        phrases = [m.span() for m in re.finditer(r"\{\{.*?\}\}", entry["text"], re.DOTALL)]
+        required += [
+            i for i, start in enumerate(tokens.starts) if any(a <= start < b for a, b in phrases)
+        ]
+        required_offsets.append(len(required))
     out.mkdir(parents=True, exist_ok=True)
     source = {**_source_package(folder), "data_license": "CC-BY-4.0", "notice": DATA_LICENSE_NOTICE}
     document = {
@@ -223,6 +235,8 @@ def build(folder: Path, out: Path) -> int:
         out / TOKENS_FILE,
         tokens=np.asarray(ids, dtype="<u4"),
         offsets=np.asarray(offsets, dtype="<i8"),
+        required=np.asarray(required, dtype="<u4"),
+        required_offsets=np.asarray(required_offsets, dtype="<i8"),
     )
     return len(entries)
 
