@@ -299,3 +299,10 @@ def test_an_exception_goes_with_the_licence_it_modifies() -> None:
     # a runtime exception shipped beside a BSD licence modifies nothing there
     stray = reference_text("BSD-3-Clause") + "\n\n" + reference_text("GCC-exception-3.1")
     assert read_license_text(stray).expression == "BSD-3-Clause"
+
+
+def test_copying_with_the_gpl_beside_an_or_later_notice_file() -> None:
+    spdx, _ = license_of_files(
+        [("COPYING", reference_text("GPL-2.0-only")), ("LICENSE", GPL_2_PLUS_NOTICE)]
+    )
+    assert spdx == "GPL-2.0-or-later"

@@ -249,6 +249,11 @@ def states_a_choice(text: str) -> bool:
     """Whether a text offers licences as a choice: "dual licensed", "at your option", "either
     of the following licenses" (outside any licence text it quotes)."""
     words = tokenize(text).words
+    # the GNU licences' own "(at your option) any later version" is a choice of versions
+    gnu = tokenize("at your option any later version").words
+    for i in range(len(words) - len(gnu), -1, -1):
+        if words[i : i + len(gnu)] == gnu:
+            words = words[:i] + words[i + len(gnu) :]
     return any(_phrase_in(words, p) for p in load("stacks.json")["choice_phrases"])
 
 
@@ -306,6 +311,13 @@ def join_expressions(expressions: Iterable[str], operator: str = "AND") -> str:
         else:
             flat.append(str(parsed.render()))
     unique = list(dict.fromkeys(flat))
+    if operator == "AND":
+        # a GNU text (read as "-only") beside a notice granting "or later" of that version
+        # is the text the notice grants: "GPL-2.0-or-later" covers both
+        unique = [
+            u for u in unique
+            if not (u.endswith("-only") and u.removesuffix("-only") + "-or-later" in unique)
+        ]
     if len(unique) == 1:
         return normalize_expression(unique[0])
     return normalize_expression(
@@ -457,7 +469,9 @@ def license_of_files(
     choice: a file that says so ("dual licensed under the terms of the Apache License, Version
     2.0, and the BSD License", "at your option"), or LICENSE-<name> files side by side, each
     holding the licence its name names (the LICENSE-APACHE + LICENSE-MIT convention), give OR.
-    A notice-only file beside full texts is such a statement, not a licence of its own. A
+    A notice-only file stating a choice beside full texts is such a statement, not a
+    licence of its own; a GNU text (read "-only") beside a notice granting "or later" of the
+    same version reads "-or-later", as within one file. A
     file that is neither a recognised licence nor a statement makes the answer NOASSERTION,
     with that file named. NOTICE files decide nothing; they are named in the
     evidence, since Apache-2.0 §4(d) asks to carry them on.
@@ -465,15 +479,18 @@ def license_of_files(
     read = [(name, read_license_text(text)) for name, text in files]
     full = any(any(not m.is_notice for m in r.matches) or r.stack for _, r in read)
 
-    def is_statement(r: LicenseText) -> bool:
-        # a notice pointing at the texts beside it ("either of the licenses found in
-        # LICENSE.APACHE or LICENSE.BSD") adds nothing to those texts but what it says
+    def is_statement(name: str, r: LicenseText) -> bool:
+        # a notice offering the texts beside it as a choice ("either of the licenses found
+        # in LICENSE.APACHE or LICENSE.BSD") adds nothing to those texts but the choice
         return r.expression == NOASSERTION or (
-            full and not r.stack and all(m.is_notice for m in r.matches)
+            full
+            and not r.stack
+            and all(m.is_notice for m in r.matches)
+            and states_a_choice(dict(files)[name])
         )
 
-    statements = [(name, r) for name, r in read if is_statement(r)]
-    texts = [(name, r) for name, r in read if not is_statement(r)]
+    statements = [(name, r) for name, r in read if is_statement(name, r)]
+    texts = [(name, r) for name, r in read if not is_statement(name, r)]
     choice_files = [name for name, _ in statements if states_a_choice(dict(files)[name])]
     unknown = [
         name for name, r in statements if name not in choice_files and r.expression == NOASSERTION
