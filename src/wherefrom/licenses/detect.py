@@ -283,12 +283,6 @@ def _expression(matches: tuple[LicenseMatch, ...], choice: bool) -> str:
         else:
             pending.append(m.spdx)
     unique = list(dict.fromkeys(parts))
-    # a GNU text (read as "-only") beside a notice granting "or later" of that version is
-    # the text the notice grants: "GPL-2.0-or-later" covers both
-    unique = [
-        p for p in unique
-        if not (p.endswith("-only") and p.removesuffix("-only") + "-or-later" in unique)
-    ]
     # "GPL-1.0-or-later" is what a GNU GPL mention stating no version reads as; beside a
     # versioned GNU licence it is that licence's own boilerplate, not another licence
     if any(re.match(r"^(A|L)?GPL-[23]", p) for p in unique):
@@ -339,6 +333,12 @@ def _describe(matches: tuple[LicenseMatch, ...]) -> str:
 # Every folder below a LICENSE asks about the same text: the answer is kept per process.
 @lru_cache(maxsize=512)
 def read_license_text(text: str) -> LicenseText:
+    """Every licence a license file (or any text) holds, and the SPDX expression they make.
+    See `_read_license_text`; answers are kept per process."""
+    return _read_license_text(text)
+
+
+def _read_license_text(text: str) -> LicenseText:
     """Every licence a license file (or any text) holds, and the SPDX expression they make.
 
     Full texts are found with the SPDX matching rules (`wherefrom.licenses.matching`); several
@@ -393,7 +393,7 @@ def license_in_source(text: str) -> LicenseText | None:
         return LicenseText(expression, (), False, "", "SPDX-License-Identifier line")
     if not _LICENSE_WORDS.search(head):
         return None
-    read = read_license_text(head)
+    read = _read_license_text(head)  # a file's head is asked about once: not kept
     if read.expression == NOASSERTION or not read.matches:
         return None
     return LicenseText(
