@@ -39,6 +39,7 @@ from wherefrom.licenses.detect import (
     _debian_paragraphs,
     is_license_file,
     is_notice_file,
+    join_expressions,
     license_from_package_metadata,
     license_of_files,
     parse_expression,
@@ -209,14 +210,17 @@ def run_wherefrom(cases: Iterable[Case]) -> Score:
     return score
 
 
-def run_scancode(python: str, cases: list[Case], cache: Path | None = None) -> Score:
+def run_scancode(python: str, cases: list[Case], cache: Path | None = None) -> tuple[Score, Score]:
     """ScanCode on the same texts: each file written out and scanned on its own, the
     expressions of a case's files joined with AND. Answers are kept in `cache` (by the text's
-    SHA-256), so a rerun scans only new texts; the time is that of the texts scanned."""
+    SHA-256), so a rerun scans only new texts. Returns ScanCode's answers as they are, and
+    with wherefrom's or-later rule applied to them (an "-only" beside the "-or-later" of the
+    same licence dropped: ScanCode reads Debian's pointer "/usr/share/common-licenses/GPL-2"
+    as GPL-2.0-only beside the notice's GPL-2.0-or-later)."""
     known: dict[str, str] = json.loads(cache.read_text()) if cache and cache.exists() else {}
     digest = {text: hashlib.sha256(text.encode()).hexdigest() for c in cases for _, text in c.files}
     todo = sorted({d for d in digest.values() if d not in known})
-    score = Score()
+    score, adjusted = Score(), Score()
     if todo:
         by_digest = {d: t for t, d in digest.items()}
         with tempfile.TemporaryDirectory() as folder:
@@ -242,11 +246,13 @@ def run_scancode(python: str, cases: list[Case], cache: Path | None = None) -> S
     if timing is not None and timing.exists():
         # the time per text of the last full scan: a few new texts time mostly the start-up
         score.seconds = float(timing.read_text()) * len(digest)
+    adjusted.seconds = score.seconds
     for case in cases:
         parts = [known.get(digest[text], "") for _, text in case.files]
-        parts = [f"({p})" for p in parts if p and not p.startswith("error")]
-        score.add(case, " AND ".join(parts))
-    return score
+        parts = [p for p in parts if p and not p.startswith("error")]
+        score.add(case, " AND ".join(f"({p})" for p in parts))
+        adjusted.add(case, join_expressions(parts, "AND") if parts else "")
+    return score, adjusted
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -300,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(_row(label, "wherefrom", ours))
         notes += _disagreements(f"{label}, wherefrom", ours)
         if args.scancode:
-            theirs = run_scancode(args.scancode, cases, args.scancode_cache)
+            theirs, adjusted = run_scancode(args.scancode, cases, args.scancode_cache)
             rows.append(_row(label, "ScanCode", theirs))
+            rows.append(_row(label, "ScanCode, or-later rule applied", adjusted))
             notes += _disagreements(f"{label}, ScanCode", theirs)
     header = ["set", "tool", "cases", "precision", "recall", "exact", "answered", "ms/case"]
     command = "python bench/licenses.py" + (" --scancode PYTHON" if args.scancode else "")
