@@ -296,3 +296,14 @@ def test_attribution_command_cyclonedx(
     bom = json.loads(capsys.readouterr().out)
     assert bom["bomFormat"] == "CycloneDX"
     assert any(c["name"] == "rich" for c in bom["components"])
+
+
+def test_authors_from_spdx_file_copyright_text_when_provenance_names_none() -> None:
+    row = _row(20, "tomli/_parser.py", "MIT", "tomli", "2.0.1", ())
+    text = "# SPDX-License-Identifier: MIT\n# SPDX-FileCopyrightText: 2021 Taneli Hukkinen\n"
+    credits = attribution([row], text_of=lambda r: text)
+    credit = credits.groups[0].credits[0]
+    assert credit.authors == ("Taneli Hukkinen",)
+    assert credit.copyright == ("Copyright 2021 Taneli Hukkinen",)
+    assert "**tomli** 2.0.1 — Taneli Hukkinen" in credits.to_markdown()
+    assert credits.groups[0].reference_texts[0].text.startswith("Copyright 2021 Taneli Hukkinen\n")

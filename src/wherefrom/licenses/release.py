@@ -16,7 +16,12 @@ from typing import Any, Protocol
 
 from wherefrom.licenses.compat import Compatibility, check_target, compatibility
 from wherefrom.licenses.data import reference_text
-from wherefrom.licenses.detect import copyright_statements, is_license_file, is_notice_file
+from wherefrom.licenses.detect import (
+    copyright_holders,
+    copyright_statements,
+    is_license_file,
+    is_notice_file,
+)
 from wherefrom.licenses.obligations import terms_of
 from wherefrom.records import Provenance
 
@@ -359,9 +364,11 @@ def attribution(
         wants_notice = "notice-file" in requires
         license_texts = _files(members, is_license_file, text_of) if wants_text else []
         notice_texts = _files(members, is_notice_file, text_of) if wants_notice else []
-        statements = (
-            _copyright_of(members, authors, text_of) if wants_text and not license_texts else ()
-        )
+        statements = _copyright_of(members, authors, text_of)
+        if not authors:
+            # nobody named in the provenance: the holders of its copyright lines are the
+            # authors to credit ("SPDX-FileCopyrightText: 2021 Jane Doe" → Jane Doe)
+            authors = tuple(dict.fromkeys(h for s in statements for h in copyright_holders(s)))
         if wants_notice and notices is not None and first.collection:
             notice_texts += [
                 FileText(n, t, "corpus")
