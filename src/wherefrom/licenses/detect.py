@@ -308,9 +308,13 @@ def join_expressions(expressions: Iterable[str], operator: str = "AND") -> str:
     if operator == "AND":
         # a GNU text (read as "-only") beside a notice granting "or later" of that version
         # is the text the notice grants: "GPL-2.0-or-later" covers both
+        granted = {u.split(" WITH ")[0] for u in unique}
         unique = [
             u for u in unique
-            if not (u.endswith("-only") and u.removesuffix("-only") + "-or-later" in unique)
+            if not (
+                (base := u.split(" WITH ")[0]).endswith("-only")
+                and base.removesuffix("-only") + "-or-later" in granted
+            )
         ]
     if len(unique) == 1:
         return normalize_expression(unique[0])

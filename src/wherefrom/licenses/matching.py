@@ -49,7 +49,7 @@ _COPYRIGHT_LINE = re.compile(
     r"^[^\S\n]*(?:[#*/;!%>\-]+[^\S\n]*|rem\s+|dnl\s+)?(?:"
     r"(?:spdx-filecopyrighttext:|copyright(?!\s+(?:notice|holder|owner|law|and\b|or\b|"
     r"license|statement|protection|in\b|of\b|to\b|,))|\(c\)|©).*"
-    r"|all\s+rights\s+reserved\.?[^\S\n]*)$",
+    r"|(?:all|some)\s+rights\s+reserved\.?[^\S\n]*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 # "1.", "1.2.", "(a)", "a)", "(iv)" at the start of a line (after any comment marker), and
