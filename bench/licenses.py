@@ -269,7 +269,8 @@ def _row(label: str, tool: str, score: Score) -> list[object]:
 
 def _disagreements(title: str, score: Score) -> list[str]:
     reasons = Counter(truth for _, truth, _ in score.disagreements)
-    lines = [f"{title}: {len(score.disagreements)} cases disagree; the most frequent:", ""]
+    shown_count = min(DISAGREEMENTS_SHOWN, len(score.disagreements))
+    lines = [f"{title}: {len(score.disagreements)} cases disagree; the first {shown_count}:", ""]
     shown = score.disagreements[:DISAGREEMENTS_SHOWN]
     lines += [f"- {name}: declared `{truth}`, detected `{found}`" for name, truth, found in shown]
     common = ", ".join(f"{t} ({n})" for t, n in reasons.most_common(6))
