@@ -236,6 +236,8 @@ def test_the_standard_library_folder_is_psf_2_with_its_other_licences_in_place()
     sqlite = license_in_source((STDLIB / "sqlite3" / "__init__.py").read_text(encoding="utf-8"))
     assert sqlite is not None and sqlite.expression == "Zlib"
     assert license_in_source((STDLIB / "json" / "decoder.py").read_text(encoding="utf-8")) is None
+    profile = license_in_source((STDLIB / "profile.py").read_text(encoding="utf-8"))
+    assert profile is not None and profile.expression == "Apache-2.0"
 
 
 APACHE_HEADER = """# Copyright 2024 Example Corp.
