@@ -15,6 +15,7 @@ from urllib.parse import quote
 from wherefrom.licenses import DEFAULT_POLICY, obligations_for, terms_of, verdict_for
 from wherefrom.match.spans import position
 from wherefrom.records import ImageDetails, Match, Report, SequenceDetails, SourceRef
+from wherefrom.report.evidence import EVIDENCE_STYLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,14 +284,16 @@ def render_html(items: Sequence[RenderItem]) -> str:
                             f"source(s); reuse requires {html.escape(needs)}</li>")
             body.append("</ul>")
         body.append("</section>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;overflow-wrap:anywhere}"
              "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.attribution{background:#ffe08a}"
              "mark.none{background:#cfe8ff}mark.restricted{background:#ffb3b3}mark.common{background:#e3e3e3}"
              ".verdict{font-weight:bold}"
              "li figure{margin:.5rem 0}li figure img{max-width:100%;height:auto;border:1px solid #ccc}"
              "figure.pair{display:flex;flex-wrap:wrap;gap:1rem}figure.pair figcaption{flex-basis:100%}"
-             "figcaption{font-size:.8rem;color:#555}")
-    return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>wherefrom report</title>"
+             "figcaption{font-size:.8rem;color:#555}figure.evidence:focus-visible{outline:3px solid #1a5fd0}"
+             "@media (max-width:480px){body{padding:.4rem}pre{padding:.5rem}}" + EVIDENCE_STYLE)
+    return (f"<!doctype html><html lang='en'><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>wherefrom report</title>"
             f"<style>{style}</style><body><h1>wherefrom report</h1>{''.join(body)}</body></html>")
 
 
