@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.extras import require_extra
@@ -157,3 +158,66 @@ def test_the_html_report_shows_text_and_renamed_code_side_by_side(index, tmp_pat
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "evidence-report-380.png"), full_page=True)
+
+
+TUNE = "X:1\nT:{title}\nM:6/8\nL:1/8\nK:{key}\n{notes}|]\n"
+NOTES = "G3 B>cd|g2e c>BA|B<dG e>cA|F3 d^cd|a>fd B2e|g3 G3|G3 B>cd|g2e c>BA"
+
+
+def _picture(seed: int = 3):
+    """A picture with shapes and texture (enough keypoints to be aligned)."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    base = (rng.random((48, 64, 3)) * 255).astype(np.uint8)
+    image = Image.fromarray(base).resize((320, 240), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    for _ in range(25):
+        x, y = (int(v) for v in rng.integers(0, 300, 2))
+        draw.ellipse([x, y % 220, x + int(rng.integers(8, 40)), y % 220 + int(rng.integers(8, 40))],
+                     fill=tuple(int(c) for c in rng.integers(0, 255, 3)))
+    return image
+
+
+def test_the_html_report_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser, monkeypatch) -> None:
+    require_extra("image", "cv2")
+    require_extra("music", "music21")
+    from PIL import ImageDraw
+
+    from wherefrom import kinds
+    from wherefrom.build import build_index
+    from wherefrom.index import Index
+    from wherefrom.records import Provenance
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _picture().save(corpus / "shapes.png")
+    (corpus / "jig.abc").write_text(TUNE.format(title="The Jig", key="G", notes=NOTES), encoding="utf-8")
+    build_index([corpus], tmp_path / "idx", defaults=Provenance(license="CC-BY-4.0", license_evidence="test"))
+    edited = _picture()
+    ImageDraw.Draw(edited).rectangle([40, 40, 120, 100], fill=(255, 255, 255))  # a patch painted over it
+    edited.save(tmp_path / "generated.png")
+    from music21 import converter
+
+    score = converter.parse(TUNE.format(title="copy", key="G", notes=NOTES), format="abc")
+    score.transpose(5).write("midi", fp=tmp_path / "copy.mid")
+    monkeypatch.chdir(tmp_path)
+    items = []
+    with Index.open(tmp_path / "idx") as index:
+        for name in ("generated.png", "copy.mid"):
+            data = (tmp_path / name).read_bytes()
+            report = check_path(index, tmp_path / name)
+            assert report.matches, name
+            figures = kinds.spec(report.input.kind).part("figures")(index, report, data)
+            items.append(RenderItem(report, None, figures))
+    page_file = tmp_path / "media.html"
+    page_file.write_text(render_html(items), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 380, "height": 900})
+    page.goto(page_file.as_uri())
+    assert page.locator("img[alt^='difference of the boxes']").count() >= 1
+    assert page.locator("img[alt^='piano roll']").count() >= 1
+    assert "drawn in the source's key" in page.inner_text("body")
+    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "evidence-report-media-380.png"), full_page=True)
