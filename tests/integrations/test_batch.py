@@ -104,3 +104,25 @@ def test_every_index_option_takes_its_default_from_the_environment(index, tmp_pa
     bare = {k: v for k, v in env.items() if k != "WHEREFROM_INDEX"}
     usage = subprocess.run([*cli, "check", str(path)], env=bare, capture_output=True, text=True, check=False)
     assert usage.returncode == 2 and "--index" in usage.stderr
+
+
+def test_threads_share_one_index_safely(make_index, monkeypatch) -> None:
+    """Many small blocks in the text store, read by several threads at once: each thread gets
+    its own decompressor and the block cache stays consistent (a shared zstd decompressor
+    reports corrupted data under concurrent use)."""
+    import random
+
+    from wherefrom.index import store
+
+    monkeypatch.setattr(store, "BLOCK_BYTES", 512)
+    rng = random.Random(5)
+    vocabulary = "ash birch cedar elm fir hazel larch maple oak pine rowan spruce willow yew".split()
+    works = [" ".join(rng.choice(vocabulary) + str(rng.randrange(999)) for _ in range(120)) for _ in range(80)]
+    index = make_index(records=[{"text": w, "title": f"work {i}", "license": "MIT"} for i, w in enumerate(works)])
+    texts = ["Intro words here. " + " ".join(w.split()[10:70]) + " and an ending." for w in works] * 2
+    options = wherefrom.CheckOptions(min_tokens=12)
+    sequential = [r.to_dict() for r in wherefrom.check_many(index, texts, options=options, threads=1)]
+    assert all(r["verdict"] == "attribution-required" for r in sequential)
+    for _ in range(3):
+        threaded = wherefrom.check_many(index, texts, options=options, threads=4)
+        assert [r.to_dict() for r in threaded] == sequential
