@@ -74,6 +74,7 @@ def test_the_html_report_shows_the_evidence(make_index, tmp_path) -> None:
     page = render_html([RenderItem(report, answer.read_text(encoding="utf-8"), figures)])
     assert "<mark class='ev-substituted' title='substituted'>lovely little</mark>" in page
     assert "<h4>Sonnet XVIII</h4>" in page and "tabindex='0'" in page
+    assert "<blockquote>" not in page  # the view replaces the snippet: no more source text than the limit
     assert match_evidence(index, report, answer.read_text(encoding="utf-8"))[1].counts()["substituted"] == 1
 
     out = subprocess.run([sys.executable, "-m", "wherefrom.cli", "check", str(answer), "--index", str(index.path),

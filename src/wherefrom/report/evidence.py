@@ -264,13 +264,14 @@ def evidence_html(item: Evidence, number: int, source_title: str) -> str:
         table = (f"<table class='ev-renamings'><caption>Renamed names (source → input)</caption>"
                  f"<thead><tr><th scope='col'>source</th><th></th><th scope='col'>input</th>"
                  f"<th scope='col'>times</th></tr></thead><tbody>{rows}</tbody></table>")
-    return (f"<figure class='evidence' id='ev{number}' tabindex='0' aria-label='evidence of match {number}'>"
+    return (f"{EVIDENCE_FIGURE} id='ev{number}' tabindex='0' aria-label='evidence of match {number}'>"
             f"<figcaption>Side by side: {html.escape(summary)}.</figcaption>"
             f"<div class='ev-pair'><div class='ev-side'><h4>Input</h4><pre>{_side(item.pieces, 'input')}</pre></div>"
             f"<div class='ev-side'><h4>{html.escape(source_title)}</h4><pre>{source}</pre></div></div>"
             f"{table}{note}</figure>")
 
 
+EVIDENCE_FIGURE = "<figure class='evidence'"  # how a renderer tells the view from other figures
 EVIDENCE_STYLE = (
     ".ev-pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.6rem}"
     ".ev-side pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;padding:.5rem;background:#fbfbfd;"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from wherefrom.licenses import DEFAULT_POLICY, obligations_for, terms_of, verdict_for
 from wherefrom.match.spans import position
 from wherefrom.records import ImageDetails, Match, Report, SequenceDetails, SourceRef
-from wherefrom.report.evidence import EVIDENCE_STYLE
+from wherefrom.report.evidence import EVIDENCE_FIGURE, EVIDENCE_STYLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,8 +273,10 @@ def render_html(items: Sequence[RenderItem]) -> str:
                 f"<li id='m{number}'><b>{html.escape(s.title or s.uid)}</b> {html.escape(s.version)} — "
                 f"{html.escape(', '.join(s.authors) or 'unknown author')} — <code>{html.escape(s.license)}</code><br>"
                 f"{match.kind}, similarity {match.similarity:.2f}, in {match.documents_containing} document(s)"
-                f"<blockquote>{html.escape(match.snippet)}</blockquote>"
-                f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
+                # a side-by-side view carries the source text itself, within the snippet limit
+                + ("" if figure.get(number, "").startswith(EVIDENCE_FIGURE) else
+                   f"<blockquote>{html.escape(match.snippet)}</blockquote>")
+                + f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
         body.append("</ol>")
         if report.obligations:
             body.append("<h3>What reuse requires</h3><ul class='obligations'>")

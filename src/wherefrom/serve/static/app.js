@@ -143,10 +143,12 @@
       row(dl, "Tokens", m.tokens);
       row(dl, "Documents containing", m.documents_containing);
       article.append(dl);
-      if (m.snippet) article.append(el("blockquote", { class: "snippet" }, m.snippet));
-      if (m.source && m.input_span.length === 2 && m.source_span.length === 2 && !m.approximate_source_span) {
-        const holder = el("div", { class: "evidence-holder" });
-        article.append(holder);
+      const holder = el("div", { class: "evidence-holder" });
+      // The snippet stands until the side-by-side view replaces it: the view carries the
+      // source text (within the snippet limit), so the page never shows more than the limit.
+      if (m.snippet) holder.append(el("blockquote", { class: "snippet" }, m.snippet));
+      article.append(holder);
+      if (s && m.input_span.length === 2 && m.source_span.length === 2 && !m.approximate_source_span) {
         showEvidence(holder, m, s);
       }
       if (m.attribution) {
@@ -188,8 +190,8 @@
           kind: report && report.input.kind === "code" ? "code" : "text", renamed: m.kind === "renamed" }),
       });
       body = await response.json();
-      if (!response.ok) { holder.append(el("p", { class: "hint" }, body.error || "No side-by-side view.")); return; }
-    } catch (error) { holder.append(el("p", { class: "hint" }, "No side-by-side view: " + error)); return; }
+      if (!response.ok) return;  // the snippet stays (a hash-only index keeps no text to align)
+    } catch (error) { return; }
     const counts = { substituted: 0, inserted: 0, deleted: 0 };
     for (const p of body.pieces) if (p.op in counts) counts[p.op] += 1;
     const summary = Object.entries(counts).filter(([, n]) => n).map(([op, n]) => `${n} ${op}`).join(", ");
