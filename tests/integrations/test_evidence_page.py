@@ -179,14 +179,15 @@ def _picture(seed: int = 3):
     return image
 
 
-def test_the_html_report_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser, monkeypatch) -> None:
+def _media(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """An index of a picture and a jig; a copy of the picture with a patch painted over it
+    and the jig as MIDI a fourth higher."""
     require_extra("image", "cv2")
     require_extra("music", "music21")
+    from music21 import converter
     from PIL import ImageDraw
 
-    from wherefrom import kinds
     from wherefrom.build import build_index
-    from wherefrom.index import Index
     from wherefrom.records import Provenance
 
     corpus = tmp_path / "corpus"
@@ -195,19 +196,25 @@ def test_the_html_report_shows_a_picture_and_a_melody_side_by_side(tmp_path, bro
     (corpus / "jig.abc").write_text(TUNE.format(title="The Jig", key="G", notes=NOTES), encoding="utf-8")
     build_index([corpus], tmp_path / "idx", defaults=Provenance(license="CC-BY-4.0", license_evidence="test"))
     edited = _picture()
-    ImageDraw.Draw(edited).rectangle([40, 40, 120, 100], fill=(255, 255, 255))  # a patch painted over it
+    ImageDraw.Draw(edited).rectangle([40, 40, 120, 100], fill=(255, 255, 255))
     edited.save(tmp_path / "generated.png")
-    from music21 import converter
-
     score = converter.parse(TUNE.format(title="copy", key="G", notes=NOTES), format="abc")
     score.transpose(5).write("midi", fp=tmp_path / "copy.mid")
+    return tmp_path / "idx", tmp_path / "generated.png", tmp_path / "copy.mid"
+
+
+def test_the_html_report_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser, monkeypatch) -> None:
+    from wherefrom import kinds
+    from wherefrom.index import Index
+
+    index_dir, picture, melody = _media(tmp_path)
     monkeypatch.chdir(tmp_path)
     items = []
-    with Index.open(tmp_path / "idx") as index:
-        for name in ("generated.png", "copy.mid"):
-            data = (tmp_path / name).read_bytes()
-            report = check_path(index, tmp_path / name)
-            assert report.matches, name
+    with Index.open(index_dir) as index:
+        for path in (picture, melody):
+            data = path.read_bytes()
+            report = check_path(index, path)
+            assert report.matches, path
             figures = kinds.spec(report.input.kind).part("figures")(index, report, data)
             items.append(RenderItem(report, None, figures))
     page_file = tmp_path / "media.html"
@@ -221,3 +228,37 @@ def test_the_html_report_shows_a_picture_and_a_melody_side_by_side(tmp_path, bro
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "evidence-report-media-380.png"), full_page=True)
+
+
+def test_the_page_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser) -> None:
+    from wherefrom.serve.app import create_app
+
+    index_dir, picture, melody = _media(tmp_path)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(index_dir), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline and thread.is_alive():
+        time.sleep(0.05)
+    try:
+        page = browser.new_page(viewport={"width": 380, "height": 900})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.focus("#file")  # a file input is reached with Tab like any control
+        page.set_input_files("#file", str(picture))
+        difference = page.locator("#panel figure.media img[alt^='difference of the boxes']")
+        difference.wait_for(timeout=30_000)
+        assert page.inner_text("#verdict") == "attribution-required"
+        assert page.evaluate("[...document.querySelectorAll('#panel figure.media')].every(f => f.tabIndex === 0)")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "evidence-page-image-380.png"), full_page=True)
+        page.set_input_files("#file", str(melody))
+        roll = page.locator("#panel figure.media img[alt^='piano roll']")
+        roll.wait_for(timeout=30_000)
+        assert "drawn in the source's key" in page.inner_text("#panel")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.screenshot(path=str(OUTPUT / "evidence-page-melody-380.png"), full_page=True)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -185,14 +185,37 @@ class EvidenceBody(BaseModel):
     renamed: bool = Field(False, description="the match is a renamed copy (align names as placeholders)")
 
 
+async def _media_evidence(request: Request, state: ServiceState) -> Any:
+    """An uploaded picture or melody checked, with its side-by-side views by match number
+    (pictures: the two boxes and their difference; melodies: the aligned piano rolls)."""
+    from wherefrom import kinds
+
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return error(422, "field 'file': a multipart upload needs a file field named 'file'", fields=["file"])
+    data = await upload.read()
+    options = CheckOptions(snippet_chars=state.snippet_chars)
+    report = await state.run(check_bytes, state.index, data, upload.filename or "-", options)
+    entry = kinds.spec(report.input.kind)
+    figures: dict[int, str] = {}
+    if report.input.kind in ("image", "music") and report.matches and entry.has("figures"):
+        figures = await state.run(entry.part("figures"), state.index, report, data)
+    return {"report": _clamp_snippets(report.to_dict(), state.snippet_chars),
+            "figures": {str(number): figure for number, figure in figures.items()}}
+
+
 @router.post("/v1/evidence", summary="One match side by side with its source")
 async def match_evidence(request: Request) -> Any:
     """The copied input span and the source span aligned token by token (substituted,
     inserted and deleted words; renamings of renamed code), with the source's context lines:
-    at most the service's snippet limit of source text."""
+    at most the service's snippet limit of source text. A picture or melody uploaded as
+    multipart field `file` comes back checked, with its side-by-side figures as HTML."""
     from wherefrom.report.evidence import evidence
 
     state = _state(request)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await _media_evidence(request, state)
     body = await _read_json(request, EvidenceBody)
     if isinstance(body, JSONResponse):
         return body

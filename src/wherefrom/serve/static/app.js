@@ -229,6 +229,59 @@
   });
   $("check-form").addEventListener("submit", check);
 
+  // A picture or a melody: uploaded to /v1/evidence, which checks it and sends back the
+  // side-by-side figures (the two pictures with their boxes and difference; piano rolls).
+  const MEDIA = /\.(png|jpe?g|webp|gif|tiff?|bmp|svg|mid|midi|abc|krn|musicxml|mxl|xml|wav|mp3|flac|ogg)$/i;
+
+  async function checkMedia(file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const headers = requestHeaders();
+    delete headers["Content-Type"];  // the browser sets the multipart boundary
+    setStatus(`Checking ${file.name}…`);
+    let body;
+    try {
+      const response = await fetch("/v1/evidence", { method: "POST", headers, body: form });
+      body = await response.json().catch(() => ({}));
+      if (!response.ok) { setStatus(`Error ${response.status}: ${body.error || response.statusText}`, true); return; }
+    } catch (error) { setStatus("The service could not be reached: " + error, true); return; }
+    report = body.report;
+    inputText = "";
+    render("", report);
+    $("highlighted").replaceChildren(`${file.name} (${report.input.kind})`);
+    const panel = $("panel");
+    panel.replaceChildren();
+    report.matches.forEach((m, i) => {
+      const s = m.source;
+      const article = el("article", { class: "source" }, el("h2", {}, s ? (s.title || s.uri || s.uid) : "Common passage"));
+      const dl = el("dl");
+      if (s) { row(dl, "License", s.license); row(dl, "URI", s.uri); }
+      row(dl, "Match", m.kind);
+      row(dl, "Similarity", (m.similarity * 100).toFixed(1) + "%");
+      article.append(dl);
+      const html = body.figures[String(i + 1)];
+      if (html) {
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        for (const figure of parsed.body.querySelectorAll("figure")) {
+          figure.classList.add("media");
+          figure.setAttribute("tabindex", "0");
+          article.append(document.importNode(figure, true));
+        }
+      }
+      if (m.attribution) article.append(el("div", { class: "attribution" }, el("code", {}, m.attribution)));
+      panel.append(article);
+    });
+    const n = report.matches.length;
+    setStatus(`${n} match${n === 1 ? "" : "es"} found in ${file.name}.`);
+  }
+
+  $("file").addEventListener("change", (e) => {
+    const file = e.target.files && e.target.files[0];
+    if (!file) return;
+    if (MEDIA.test(file.name)) { checkMedia(file); return; }
+    file.text().then((t) => { $("input").value = t; setStatus(`Loaded ${file.name}; press Check.`); });
+  });
+
   const input = $("input");
   input.addEventListener("dragover", (e) => { e.preventDefault(); input.classList.add("drop"); });
   input.addEventListener("dragleave", () => input.classList.remove("drop"));
