@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -100,7 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(commands)
+    _index_from_environment(parser)
     return parser
+
+
+INDEX_VARIABLE = "WHEREFROM_INDEX"
+
+
+def _index_from_environment(parser: argparse.ArgumentParser) -> None:
+    """Every `--index` (the plugins' too) defaults to $WHEREFROM_INDEX, so a commit hook or
+    a CI job names the index once in its environment."""
+    default = os.environ.get(INDEX_VARIABLE)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _index_from_environment(sub)
+        elif action.dest == "index" and "--index" in action.option_strings and action.required:
+            # an optional --index (audit's) keeps its meaning: none given, none used
+            action.help = f"{action.help} (default: ${INDEX_VARIABLE})"
+            if default:
+                action.default, action.required = default, False
 
 
 def _defaults(args: argparse.Namespace):

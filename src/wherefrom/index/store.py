@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -63,23 +64,32 @@ class StoreReader:
         self._rows = load_array(folder, "store_rows")
         self._blocks = load_array(folder, "store_blocks")
         self._cache: OrderedDict[int, bytes] = OrderedDict()
-        self._decompressor: Any = None
+        # Readers are shared by threads (the service's pool, check_many): a zstd decompressor
+        # serves one thread at a time, so each thread keeps its own; the cache is locked.
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def _decompressor(self) -> Any:
+        found = getattr(self._local, "decompressor", None)
+        if found is None:
+            import zstandard
+
+            found = self._local.decompressor = zstandard.ZstdDecompressor()
+        return found
 
     def text(self, local: int) -> str:
-        import zstandard
-
         block, start, length = (int(v) for v in self._rows[local])
-        data = self._cache.get(block)
+        with self._lock:
+            data = self._cache.get(block)
+            if data is not None:
+                self._cache.move_to_end(block)
         if data is None:
-            if self._decompressor is None:
-                self._decompressor = zstandard.ZstdDecompressor()
             with self._path.open("rb") as handle:
                 handle.seek(int(self._blocks[block]))
                 frame = handle.read(int(self._blocks[block + 1] - self._blocks[block]))
-            data = self._decompressor.decompress(frame)
-            self._cache[block] = data
-            if len(self._cache) > 16:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(block)
+            data = self._decompressor().decompress(frame)
+            with self._lock:
+                self._cache[block] = data
+                if len(self._cache) > 16:
+                    self._cache.popitem(last=False)
         return data[start : start + length].decode("utf-8", "surrogatepass")
