@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import wherefrom
+from tests.extras import require_extra
 from wherefrom.errors import BadInputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +66,7 @@ def test_check_many_names_the_inputs_and_refuses_bad_calls(index) -> None:
 
 
 def test_the_datasets_recipe_flags_the_rows_that_copy_the_corpus(index) -> None:
-    datasets = pytest.importorskip("datasets", reason="needs datasets: pip install datasets")
+    datasets = require_extra("dev", "datasets")
 
     # the recipe of docs/integrations.md, as written there
     def flag(batch: dict[str, list]) -> dict[str, list]:
