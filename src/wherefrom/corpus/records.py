@@ -1,5 +1,7 @@
 """Record files: JSONL / JSONL.gz and Parquet with a `text` column and optional metadata
-(`id`, `url`/`uri`, `title`, `authors`/`author`, `license`, `version`, `kind`, `language`)."""
+(`id`, `url`/`uri`, `title`, `authors`/`author`, `license`, `version`, `kind`, `language`).
+JSONL.zst (Dolma style) and Parquet with per-row provenance columns (The Stack style) are
+read through a column map (`corpus.fields`)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,19 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from wherefrom.corpus import fields as column_maps
 from wherefrom.corpus.base import SkipLog
 from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, require
 from wherefrom.records import Document, Kind, LicenseSource, Provenance
 
 
-def read_jsonl(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
+def read_jsonl(
+    path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap | None = None
+) -> Iterator[Document]:
+    if fields is not None or path.name.lower().endswith(ZSTD_RECORDS):
+        yield from _read_mapped_jsonl(path, defaults, kind, skips, fields or column_maps.DOLMA)
+        return
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
@@ -36,15 +44,21 @@ def read_jsonl(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> I
         skips.skip("truncated or unreadable file", f"{path}: {error}")
 
 
-def read_parquet(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
+def read_parquet(
+    path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap | None = None
+) -> Iterator[Document]:
     parquet = require("pyarrow.parquet", "reading Parquet", "parquet")
     try:
         table = parquet.ParquetFile(path)
+        mapped = column_maps.detect(table.schema_arrow.names, fields)
+        make = _document if mapped == column_maps.FieldMap() and fields is None else None
         row = 0
         for batch in table.iter_batches(batch_size=1024):
             for record in batch.to_pylist():
                 row += 1
-                document = _document(record, f"{path}:row {row}", path, defaults, kind, skips)
+                where = f"{path}:row {row}"
+                document = (make(record, where, path, defaults, kind, skips) if make is not None
+                            else mapped.document(record, where, str(path), defaults, kind, skips))
                 if document is not None:
                     yield document
     except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid, a ValueError
@@ -96,3 +110,60 @@ def _document(
         doc_kind = "code"
     language = str(record.get("language") or ("python" if doc_kind == "code" else ""))
     return Document(content=text, kind=doc_kind, provenance=provenance, language=language)
+
+
+# --- JSONL.zst (Dolma) and any JSONL read through a column map -----------------------------
+
+ZSTD_RECORDS = (".jsonl.zst", ".ndjson.zst", ".json.zst")
+_MAX_LINE_BYTES = 64 << 20  # one record; a longer line is a broken file, not a document
+
+
+def _read_mapped_jsonl(
+    path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap
+) -> Iterator[Document]:
+    """Records of a JSONL file (plain, .gz or .zst), streamed and decompressed as read."""
+    import io
+
+    import zstandard
+
+    name = path.name.lower()
+    try:
+        with path.open("rb") as raw_handle:
+            if name.endswith(".zst"):
+                stream: Any = zstandard.ZstdDecompressor().stream_reader(raw_handle, read_across_frames=True)
+            elif name.endswith(".gz"):
+                stream = gzip.GzipFile(fileobj=raw_handle)
+            else:
+                stream = raw_handle
+            for number, raw in enumerate(_lines(io.BufferedReader(stream)), start=1):
+                where = f"{path}:{number}"
+                if raw is None:
+                    skips.skip("too large", f"{where}: a record of more than {_MAX_LINE_BYTES} bytes")
+                    continue
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                    skips.skip("bad record", f"{where}: not JSON ({error.__class__.__name__}: {error})")
+                    continue
+                document = fields.document(record, where, str(path), defaults, kind, skips)
+                if document is not None:
+                    yield document
+    except (OSError, EOFError, gzip.BadGzipFile, zstandard.ZstdError) as error:
+        skips.skip("truncated or unreadable file", f"{path}: {error}")
+
+
+def _lines(reader: Any) -> Iterator[bytes | None]:
+    """The lines of a stream, each read at most `_MAX_LINE_BYTES` at a time; None stands
+    for a longer line, whose bytes are read past and dropped."""
+    while True:
+        raw = reader.readline(_MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        if len(raw) > _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = reader.readline(_MAX_LINE_BYTES)
+            yield None
+            continue
+        yield raw
