@@ -59,3 +59,44 @@ def python_doc_html() -> Path:
     if root is None:
         pytest.skip("python3-doc holds no html/library/json.html")
     return root
+
+
+def installed_packages(count: int = 6) -> list[dict]:
+    """Real code with real provenance: one module of each of `count` installed distributions
+    that declare a known licence, with its name, version, authors and licence from the
+    distribution's own metadata (what The Stack keeps per file: repository, path, licences,
+    blob hash)."""
+    import hashlib
+    from importlib import metadata
+
+    from wherefrom.licenses.detect import license_from_package_metadata
+
+    found: list[dict] = []
+    seen: set[str] = set()
+    for dist in sorted(metadata.distributions(), key=lambda d: (d.metadata["Name"] or "").lower()):
+        name = dist.metadata["Name"]
+        if not name or name.lower() in seen:
+            continue
+        spdx, _ = license_from_package_metadata(dist.metadata)
+        if spdx == "NOASSERTION" or " " in spdx:
+            continue
+        modules = sorted(
+            (f for f in dist.files or () if f.suffix == ".py" and "test" not in str(f)
+             and 3000 < (f.locate().stat().st_size if Path(f.locate()).exists() else 0) < 40000),
+            key=str,
+        )
+        if not modules:
+            continue
+        content = Path(modules[0].locate()).read_text(encoding="utf-8", errors="replace")
+        seen.add(name.lower())
+        found.append({
+            "name": name, "version": dist.version, "license": spdx, "path": str(modules[0]),
+            "author": dist.metadata["Author"] or (dist.metadata["Author-email"] or "").split("<")[0].strip(),
+            "summary": dist.metadata["Summary"] or "", "content": content,
+            "hexsha": hashlib.sha1(content.encode()).hexdigest(),
+        })
+        if len(found) == count:
+            break
+    if len(found) < count:
+        pytest.skip(f"found only {len(found)} installed distributions with a licence and a module")
+    return found

@@ -6,6 +6,7 @@ read through a column map (`corpus.fields`)."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -122,15 +123,13 @@ def _read_mapped_jsonl(
     path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap
 ) -> Iterator[Document]:
     """Records of a JSONL file (plain, .gz or .zst), streamed and decompressed as read."""
-    import io
-
     import zstandard
 
     name = path.name.lower()
     try:
         with path.open("rb") as raw_handle:
             if name.endswith(".zst"):
-                stream: Any = zstandard.ZstdDecompressor().stream_reader(raw_handle, read_across_frames=True)
+                stream: Any = _ZstdFrames(raw_handle)
             elif name.endswith(".gz"):
                 stream = gzip.GzipFile(fileobj=raw_handle)
             else:
@@ -167,3 +166,46 @@ def _lines(reader: Any) -> Iterator[bytes | None]:
             yield None
             continue
         yield raw
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The decompressed bytes of a file of one or more zstd frames, read as needed; a file
+    that ends inside a frame raises ZstdError instead of ending early without a word. Input
+    is fed a kibibyte at a time, so a bomb (a block of one repeated byte expands 32,768-fold)
+    never holds more than about 32 MiB at once."""
+
+    FEED = 1024
+
+    def __init__(self, raw: Any, chunk: int = 1 << 20) -> None:
+        import zstandard
+
+        self._raw, self._chunk, self._new = raw, chunk, zstandard.ZstdDecompressor().decompressobj
+        self._frame = self._new()
+        self._pending = b""
+        self._input = b""
+        self._started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        import zstandard
+
+        while not self._pending:
+            if not self._input:
+                self._input = self._raw.read(self._chunk)
+                if not self._input:
+                    if self._started and not self._frame.eof:
+                        raise zstandard.ZstdError("the file ends inside a zstd frame (truncated)")
+                    return 0
+            if self._frame.eof:
+                self._frame = self._new()
+            piece, self._input = self._input[: self.FEED], self._input[self.FEED :]
+            self._started = True
+            self._pending = self._frame.decompress(piece)
+            if self._frame.eof:  # a new frame starts in what this one left over
+                self._input = self._frame.unused_data + self._input
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
