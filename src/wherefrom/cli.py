@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 # Modules that add their own sub-commands with `register(subparsers)`; they import their
 # heavy dependencies only when a command runs.
-PLUGINS = ("wherefrom.licenses.cli", "wherefrom.audit.cli", "wherefrom.serve.cli")
+PLUGINS = ("wherefrom.licenses.cli", "wherefrom.audit.cli", "wherefrom.serve.cli", "wherefrom.law.cli")
 
 
 def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     chosen.add_argument("--uid", action="append", metavar="UID", help="uid of a source (repeatable)")
     chosen.add_argument("--uri", action="append", metavar="URI", help="every document of this URI (repeatable)")
     chosen.add_argument("--list", metavar="FILE", help="uids and URIs, one a line")
-    withdraw.add_argument("--reason", default="", metavar="TEXT", help="why, e.g. the takedown request's reference")
+    withdraw.add_argument("--reason", default="", metavar="TEXT", help="why, e.g. the takedown request's reference (default none)")
     withdraw.add_argument("--json", action="store_true", help="print what was withdrawn as JSON")
     withdraw.set_defaults(run=_run_withdraw)
 
@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--colour", choices=("auto", "always", "never"), default="auto",
                        help="highlight copied spans with colour (default auto: when writing to a terminal)")
     check.add_argument("--profile", choices=("none", "jp", "eu", "us"), default="none",
-                       help="judge each copy under a jurisdiction's rules as well (docs/jurisdictions.md; not legal advice)")
+                       help="judge each copy under a jurisdiction's rules as well (docs/jurisdictions.md; not legal advice; default none)")
     check.set_defaults(run=_run_check)
 
     for name in PLUGINS:
@@ -242,13 +242,41 @@ def _run_check(args: argparse.Namespace) -> int:
             content = data.decode("utf-8", "replace") if report.input.kind in ("text", "code") else None
             figures = _figures(index, report, data) if args.format == "html" else {}
             items.append(RenderItem(report, content, figures))
+        judged = _judge(index, items, args.profile, args.format)
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
-    sys.stdout.write(_render(items, args.format, colour).rstrip("\n") + "\n")
+    sys.stdout.write(_with_profile(_render(items, args.format, colour), judged, args.format).rstrip("\n") + "\n")
     if args.fail_on:
         threshold = verdict_rank(args.fail_on)
         if any(verdict_rank(item.report.verdict) >= threshold for item in items):
             return 1
     return 0
+
+
+def _judge(index: Index, items: list[RenderItem], profile: str, format: str) -> list:
+    """check --profile: each report judged under the jurisdiction's rules (wherefrom.law)."""
+    if profile == "none":
+        return []
+    if format not in ("text", "json"):
+        raise WherefromError(f"--profile {profile}: shown with --format text or json, not {format}")
+    from wherefrom.law import judge_output
+
+    def source_tokens(uid: str) -> int:
+        return index.document_by_uid(uid).n_tokens
+
+    return [judge_output(item.report, profile, source_tokens) for item in items]
+
+
+def _with_profile(rendered: str, judged: list, format: str) -> str:
+    """The rendered reports with each one's profile findings: a `profile` key of each JSON
+    report, or the findings after all text reports."""
+    if not judged:
+        return rendered
+    if format == "json":
+        payload = json.loads(rendered)
+        for report, law in zip(payload if isinstance(payload, list) else [payload], judged, strict=True):
+            report["profile"] = law.to_dict()
+        return json.dumps(payload, indent=2, ensure_ascii=False)
+    return rendered.rstrip("\n") + "\n\n" + "\n".join(law.render_text() for law in judged)
 
 
 def _render(items: list[RenderItem], format: str, colour: bool) -> str:

@@ -1,5 +1,5 @@
 """Record files: JSONL / JSONL.gz and Parquet with a `text` column and optional metadata
-(`id`, `url`/`uri`, `title`, `authors`/`author`, `license`, `version`, `kind`, `language`).
+(`id`, `url`/`uri`, `title`, `authors`/`author`, `license`, `version`, `date`, `kind`, `language`).
 JSONL.zst (Dolma style) and Parquet with per-row provenance columns (The Stack style) are
 read through a column map (`corpus.fields`)."""
 
@@ -98,6 +98,7 @@ def _document(
         title=str(record.get("title") or record_id or ""),
         authors=_authors(record.get("authors", record.get("author"))) or defaults.authors,
         version=str(record.get("version") or defaults.version),
+        date=str(record.get("date") or defaults.date),
     )
     license_ = record.get("license")
     if license_:
