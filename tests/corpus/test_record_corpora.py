@@ -182,3 +182,25 @@ def test_the_column_map_names_its_fields_and_presets() -> None:
         FieldMap.parse("txt=body")
     with pytest.raises(BadInputError, match="is not FIELD=COLUMN"):
         FieldMap.parse("text=body,content")
+
+
+def test_the_build_command_takes_a_column_map_and_an_opt_out_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wherefrom.cli import main
+
+    packages = installed_packages(3)
+    corpus = tmp_path / "pypi.jsonl"
+    corpus.write_text("".join(json.dumps({"body": p["content"], "link": f"https://pypi.org/project/{p['name']}/",
+                                          "terms": p["license"]}) + "\n" for p in packages))
+    listing = tmp_path / "opt-out.txt"
+    listing.write_text(f"https://pypi.org/project/{packages[0]['name']}/\n")
+    argv = ["index", "build", str(corpus), "--index", str(tmp_path / "idx"), "--fields", "text=body,uri=link,license=terms",
+            "--opt-out-list", str(listing), "--exclude-opted-out", "--json"]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["documents"] == 2 and summary["skipped"] == {"opted out": 1}
+    with Index.open(tmp_path / "idx") as index:
+        rows = list(index.documents())
+    assert [r.provenance.uri for r in rows] == [f"https://pypi.org/project/{p['name']}/" for p in packages[1:]]
+    assert rows[0].provenance.license == packages[1]["license"]
+    assert main(["index", "build", str(corpus), "--index", str(tmp_path / "bad"), "--fields", "txt=body"]) == 2
+    assert "unknown field 'txt'" in capsys.readouterr().err
