@@ -168,3 +168,12 @@ def test_robots_rules_follow_rfc_9309_longest_match() -> None:
     assert rules.opt_outs("https://example.org/public/a.html") == []
     assert [o.signal for o in rules.opt_outs("https://example.org/private/a.html")] == ["robots-txt"]
     assert len(rules.groups) == 1  # Googlebot (search) is no AI crawler
+
+
+def test_a_record_over_the_size_limit_is_skipped_while_read(crawl: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wherefrom.corpus import warc
+
+    monkeypatch.setattr(warc, "MAX_DOCUMENT_BYTES", 100_000)
+    documents, skips = _by_uri(crawl)
+    assert skips.counts["too large"] == 3  # json.html, re.html and logging.html are larger
+    assert DOCS + "tutorial/index.html" in documents
