@@ -26,12 +26,13 @@ if TYPE_CHECKING:
 
 # Modules that add their own sub-commands with `register(subparsers)`; they import their
 # heavy dependencies only when a command runs.
-PLUGINS = ("wherefrom.licenses.cli", "wherefrom.audit.cli", "wherefrom.serve.cli")
+PLUGINS = ("wherefrom.licenses.cli", "wherefrom.audit.cli", "wherefrom.serve.cli", "wherefrom.law.cli")
 
 
 def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
     parser.add_argument("sources", nargs="+", metavar="SOURCE",
-                        help="files, folders, JSONL(.gz)/Parquet files, git repositories, wheels or sdists")
+                        help="files, folders, JSONL(.gz/.zst)/Parquet files, WARC/WET files, saved Hugging Face "
+                        "datasets, WebDataset shards, git repositories, wheels or sdists")
     parser.add_argument("--index", required=True, metavar="DIR", help="index folder")
     parser.add_argument("--license", metavar="SPDX", help="license of sources that declare none (or of all, with --license-override)")
     parser.add_argument("--license-override", action="store_true", help="apply --license even where a source declares one")
@@ -42,6 +43,13 @@ def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
                         help="read every source as this kind (default: by extension and content)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     parser.add_argument("--json", action="store_true", help="print the build summary as JSON")
+    parser.add_argument("--fields", metavar="MAP",
+                        help="column map of record formats, e.g. text=content,license=license,uri=url, or a preset "
+                        "(the-stack, dolma, pile, records) optionally followed by FIELD=COLUMN (default: each format's own)")
+    parser.add_argument("--opt-out-list", metavar="FILE",
+                        help="works whose holders opted out: one domain, URL prefix (with ://) or 'author: NAME' a line")
+    parser.add_argument("--exclude-opted-out", action="store_true",
+                        help="leave opted-out works out (counted as skipped); by default they are indexed and flagged")
     parser.set_defaults(run=_run_index)
     if build:
         parser.add_argument("--min-tokens", type=int, default=25, metavar="N",
@@ -74,6 +82,18 @@ def build_parser() -> argparse.ArgumentParser:
     verify = index_commands.add_parser("verify", help="check every file of an index against its checksum")
     verify.add_argument("--index", required=True, metavar="DIR", help="index folder")
     verify.set_defaults(run=_run_index)
+    withdraw = index_commands.add_parser(
+        "withdraw", help="take sources down without a rebuild: never shown again, reported as withdrawn",
+        description="Record sources as withdrawn in the manifest, in one transaction. check, the service, the "
+        "guard and the licence audit honour it at once; the data stays in the segments until a compaction.")
+    withdraw.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    chosen = withdraw.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--uid", action="append", metavar="UID", help="uid of a source (repeatable)")
+    chosen.add_argument("--uri", action="append", metavar="URI", help="every document of this URI (repeatable)")
+    chosen.add_argument("--list", metavar="FILE", help="uids and URIs, one a line")
+    withdraw.add_argument("--reason", default="", metavar="TEXT", help="why, e.g. the takedown request's reference (default none)")
+    withdraw.add_argument("--json", action="store_true", help="print what was withdrawn as JSON")
+    withdraw.set_defaults(run=_run_withdraw)
 
     check = commands.add_parser("check", help="find copied spans of indexed sources in outputs")
     check.add_argument("inputs", nargs="*", metavar="FILE", help="files to check; '-' or none reads standard input")
@@ -91,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"exit 1 when a verdict at or above this is reached ({', '.join(VERDICTS[1:])})")
     check.add_argument("--colour", choices=("auto", "always", "never"), default="auto",
                        help="highlight copied spans with colour (default auto: when writing to a terminal)")
+    check.add_argument("--profile", choices=("none", "jp", "eu", "us"), default="none",
+                       help="judge each copy under a jurisdiction's rules as well (docs/jurisdictions.md; not legal advice; default none)")
     check.set_defaults(run=_run_check)
 
     for name in PLUGINS:
@@ -134,6 +156,34 @@ def _defaults(args: argparse.Namespace):
     )
 
 
+def _run_withdraw(args: argparse.Namespace) -> int:
+    from wherefrom.index.withdraw import read_list, withdraw
+
+    entries = args.uid or args.uri or read_list(args.list)
+    done = withdraw(args.index, entries, args.reason)
+    if args.json:
+        print(json.dumps(done.to_dict(), indent=2))
+        return 0
+    print(f"{args.index}: withdrew {len(done.withdrawn)} source(s)"
+          + (f", {len(done.already)} already withdrawn" if done.already else "")
+          + "; check, serve, guard and licenses honour it now (the data stays until a compaction)")
+    for uid in done.withdrawn:
+        print(f"  {uid}")
+    return 0
+
+
+def _reading(args: argparse.Namespace) -> dict:
+    """The build's column map and opt-out handling from the command line."""
+    from wherefrom.corpus.fields import FieldMap
+    from wherefrom.corpus.optout import OptOutList
+
+    return {
+        "fields": FieldMap.parse(args.fields) if args.fields else None,
+        "opt_out_list": OptOutList.read(args.opt_out_list) if args.opt_out_list else None,
+        "exclude_opted_out": args.exclude_opted_out,
+    }
+
+
 def _run_index(args: argparse.Namespace) -> int:
     from wherefrom.build import build_index
     from wherefrom.index import Index
@@ -148,7 +198,7 @@ def _run_index(args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise WherefromError(f"--jobs {args.jobs}: must be at least 1")
         summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
-                              kind=args.kind, jobs=args.jobs, add=args.index_command == "add")
+                              kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
         if args.json:
             print(json.dumps(summary.to_dict(), indent=2))
         else:
@@ -158,6 +208,8 @@ def _run_index(args: argparse.Namespace) -> int:
                   f"({summary.index_bytes / max(summary.corpus_bytes, 1):.2f} x corpus)")
             for kind, n in sorted(summary.by_kind.items()):
                 print(f"  {kind}: {n}")
+            if summary.opted_out:
+                print(f"  opted out (indexed and flagged; --exclude-opted-out leaves them out): {summary.opted_out}")
             if summary.skipped:
                 print("skipped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(summary.skipped.items())))
                 for example in summary.skipped_examples[:5]:
@@ -210,13 +262,41 @@ def _run_check(args: argparse.Namespace) -> int:
             content = data.decode("utf-8", "replace") if report.input.kind in ("text", "code") else None
             figures = _figures(index, report, data) if args.format == "html" else {}
             items.append(RenderItem(report, content, figures))
+        judged = _judge(index, items, args.profile, args.format)
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
-    sys.stdout.write(_render(items, args.format, colour).rstrip("\n") + "\n")
+    sys.stdout.write(_with_profile(_render(items, args.format, colour), judged, args.format).rstrip("\n") + "\n")
     if args.fail_on:
         threshold = verdict_rank(args.fail_on)
         if any(verdict_rank(item.report.verdict) >= threshold for item in items):
             return 1
     return 0
+
+
+def _judge(index: Index, items: list[RenderItem], profile: str, format: str) -> list:
+    """check --profile: each report judged under the jurisdiction's rules (wherefrom.law)."""
+    if profile == "none":
+        return []
+    if format not in ("text", "json"):
+        raise WherefromError(f"--profile {profile}: shown with --format text or json, not {format}")
+    from wherefrom.law import judge_output
+
+    def source_tokens(uid: str) -> int:
+        return index.document_by_uid(uid).n_tokens
+
+    return [judge_output(item.report, profile, source_tokens) for item in items]
+
+
+def _with_profile(rendered: str, judged: list, format: str) -> str:
+    """The rendered reports with each one's profile findings: a `profile` key of each JSON
+    report, or the findings after all text reports."""
+    if not judged:
+        return rendered
+    if format == "json":
+        payload = json.loads(rendered)
+        for report, law in zip(payload if isinstance(payload, list) else [payload], judged, strict=True):
+            report["profile"] = law.to_dict()
+        return json.dumps(payload, indent=2, ensure_ascii=False)
+    return rendered.rstrip("\n") + "\n\n" + "\n".join(law.render_text() for law in judged)
 
 
 def _render(items: list[RenderItem], format: str, colour: bool) -> str:

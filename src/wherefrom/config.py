@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from wherefrom.errors import BadInputError, IncompatibleIndexError
 
-FORMAT_VERSION = 4  # 4: documents record how their licence was decided (license_source)
+FORMAT_VERSION = 5  # 5: documents record their date and opt-outs; a withdrawals table (4: license_source)
 NORMAL_FORM_VERSION = 2  # 2: structure fingerprints carry back-references (renamed code)
 
 

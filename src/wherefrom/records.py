@@ -42,6 +42,21 @@ class LicenseSource(IntEnum):
     OVERRIDE = 8
 
 
+OptOutSignal = Literal["x-robots-tag", "tdm-reservation", "meta-robots", "meta-tdm-reservation", "robots-txt", "opt-out-list"]
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """A rights holder's reservation against text and data mining or AI training, found at
+    ingest: which `signal` said it and the `evidence` (the header, tag or rule, and where)."""
+
+    signal: OptOutSignal
+    evidence: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"signal": self.signal, "evidence": self.evidence}
+
+
 @dataclass(frozen=True, slots=True)
 class Provenance:
     """Who made a work, where it came from, and under which terms. `license_source` ranks
@@ -55,6 +70,8 @@ class Provenance:
     version: str = ""
     collection: str = ""
     license_source: LicenseSource = LicenseSource.NONE
+    date: str = ""  # when the work was fetched or published, ISO 8601 as the source gives it
+    opt_outs: tuple[OptOut, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +109,7 @@ class SourceRef:
     version: str
     collection: str = ""
     license_evidence: str = ""
+    withdrawn: bool = False  # its rights holder took it down: reports never show it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -196,7 +214,8 @@ class Match:
 
     Spans are [start, end) character offsets for text and code, [x0, y0, x1, y1] pixel boxes
     for images, [first, last) note indices for melodies. `source` is None for a passage whose
-    fingerprints are common to so many documents that only their count is kept.
+    fingerprints are common to so many documents that only their count is kept, and for a copy
+    of a withdrawn source (`withdrawn`: its rights holder took it down).
     """
 
     input_span: tuple[int, ...]
@@ -209,6 +228,7 @@ class Match:
     snippet: str = ""
     attribution: str = ""
     details: MatchDetails | None = None
+    withdrawn: bool = False  # copies a withdrawn source: no source, snippet or source span
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -216,6 +236,8 @@ class Match:
             "source": self.source.to_dict() if self.source else None,
             "source_span": list(self.source_span),
         }
+        if self.withdrawn:
+            out["withdrawn"] = True
         if self.tokens is not None:
             out["tokens"] = self.tokens
         out.update(

@@ -28,6 +28,8 @@ import numpy as np
 from wherefrom import kinds, progress
 from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
+from wherefrom.corpus.fields import FieldMap
+from wherefrom.corpus.optout import OptOutList, honour_opt_outs
 from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
 from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
@@ -51,13 +53,14 @@ class BuildSummary:
     by_kind: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_examples: tuple[str, ...] = ()
+    opted_out: int = 0  # documents indexed with an opt-out recorded (flagged, not excluded)
 
     def to_dict(self) -> dict:
         return {
             "index": str(self.index), "segment": self.segment, "documents": self.documents,
             "tokens": self.tokens, "corpus_bytes": self.corpus_bytes, "index_bytes": self.index_bytes,
             "seconds": round(self.seconds, 3), "by_kind": self.by_kind, "skipped": self.skipped,
-            "skipped_examples": list(self.skipped_examples),
+            "skipped_examples": list(self.skipped_examples), "opted_out": self.opted_out,
         }
 
 
@@ -163,8 +166,13 @@ def build_index(
     kind: str = "auto",
     jobs: int = 1,
     add: bool = False,
+    fields: FieldMap | None = None,
+    opt_out_list: OptOutList | None = None,
+    exclude_opted_out: bool = False,
 ) -> BuildSummary:
-    """Index `sources` into a new segment of `index_dir` (created unless `add`)."""
+    """Index `sources` into a new segment of `index_dir` (created unless `add`). `fields` is
+    the column map of record formats; documents whose holders opted out (a signal of the
+    source, or `opt_out_list`) are flagged, or left out and counted with `exclude_opted_out`."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     if not sources:
@@ -179,14 +187,24 @@ def build_index(
     with _writer_lock(index_dir):
         manifest, config = _open_manifest(index_dir, config, add)
         try:
-            return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started)
+            reading = _Reading(fields, opt_out_list, exclude_opted_out)
+            return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started, reading)
         finally:
             manifest.close()
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How sources are read: the column map and what is done with opted-out works."""
+
+    fields: FieldMap | None = None
+    opt_out_list: OptOutList | None = None
+    exclude_opted_out: bool = False
+
+
 def _build(
     sources: list[str | Path], index_dir: Path, manifest: Manifest, config: IndexConfig,
-    defaults: Provenance, kind: str, jobs: int, started: float,
+    defaults: Provenance, kind: str, jobs: int, started: float, reading: _Reading = _Reading(),
 ) -> BuildSummary:
     segments_dir = index_dir / "segments"
     segments_dir.mkdir(exist_ok=True)
@@ -201,7 +219,10 @@ def _build(
     next_id = manifest.next_doc_id()
     tokens = corpus_bytes = 0
     by_kind: Counter[str] = Counter()
-    documents = read_sources(list(sources), defaults, kind, skips)
+    documents = honour_opt_outs(
+        read_sources(list(sources), defaults, kind, skips, reading.fields),
+        reading.opt_out_list, reading.exclude_opted_out, skips,
+    )
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
     shown = progress.bar("indexing", None, " docs")
     try:
@@ -261,6 +282,7 @@ def _build(
         index=index_dir, segment=name, documents=len(rows), tokens=tokens, corpus_bytes=corpus_bytes,
         index_bytes=index_bytes, seconds=time.perf_counter() - started, by_kind=dict(by_kind),
         skipped=dict(skips.counts), skipped_examples=tuple(skips.examples),
+        opted_out=sum(1 for row in rows if row.provenance.opt_outs),
     )
     manifest.publish(
         SegmentInfo(

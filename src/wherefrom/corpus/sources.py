@@ -1,5 +1,6 @@
 """Dispatch a source to its reader: folders (walked), git repositories, record files (JSONL,
-Parquet), archives (wheels, sdists, zip, tar) and single files."""
+Parquet), archives (wheels, sdists, zip, tar) and single files; the corpora of pretraining
+(WARC/WET, saved Hugging Face datasets, WebDataset shards, JSONL.zst) read with a column map."""
 
 from __future__ import annotations
 
@@ -8,52 +9,63 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from wherefrom import kinds
-from wherefrom.corpus import archives, files, git, records
+from wherefrom.corpus import archives, datasets, files, git, records, warc, webdataset
 from wherefrom.corpus.base import SkipLog
+from wherefrom.corpus.fields import FieldMap
 from wherefrom.errors import BadInputError
 from wherefrom.records import Document, Provenance
 
 SKIPPED_FOLDERS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".tox", ".mypy_cache"}
-_RECORDS = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+_RECORDS = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", *records.ZSTD_RECORDS)
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
 
 
 def read_sources(
-    sources: list[str | Path], defaults: Provenance, kind: str, skips: SkipLog
+    sources: list[str | Path], defaults: Provenance, kind: str, skips: SkipLog, fields: FieldMap | None = None
 ) -> Iterator[Document]:
     """Documents of every source, in order. A missing source is an error before anything is
-    read; unreadable parts of a source are skipped and counted."""
+    read; unreadable parts of a source are skipped and counted. `fields` is the column map
+    of record formats (default: each format's own)."""
     paths = [Path(s) for s in sources]
     for path in paths:
         if not path.exists():
             raise BadInputError(f"{path}: no such file or folder")
     for path in paths:
-        yield from _read_one(path, defaults, kind, skips)
+        yield from _read_one(path, defaults, kind, skips, fields)
 
 
-def _read_one(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
-    if path.is_dir():
+def _read_one(path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: FieldMap | None = None) -> Iterator[Document]:
+    if path.is_dir() and datasets.is_saved_dataset(path):
+        yield from datasets.read_saved_dataset(path, defaults, kind, skips, fields)
+    elif path.is_dir():
         if (path / ".git").exists():
             yield from git.read_repository(path, defaults, kind, skips)
         else:
             yield from read_folder(path, defaults, kind, skips)
     elif is_container(path.name):
-        yield from read_container(path, defaults, kind, skips)
+        yield from read_container(path, defaults, kind, skips, fields)
     else:
         yield from files.read_file(path, path.parent, defaults, kind, skips)
 
 
 def is_container(name: str) -> bool:
     """Files that hold many documents: record files and archives."""
-    return name.lower().endswith((*_RECORDS, ".parquet", *_ARCHIVES))
+    return name.lower().endswith((*_RECORDS, ".parquet", *_ARCHIVES, *warc.WARC_SUFFIXES))
 
 
-def read_container(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
+def read_container(
+    path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: FieldMap | None = None
+) -> Iterator[Document]:
     name = path.name.lower()
     if name.endswith(_RECORDS):
-        yield from records.read_jsonl(path, defaults, kind, skips)
+        yield from records.read_jsonl(path, defaults, kind, skips, fields)
     elif name.endswith(".parquet"):
-        yield from records.read_parquet(path, defaults, kind, skips)
+        yield from records.read_parquet(path, defaults, kind, skips, fields)
+    # --- corpora of pretraining: web archives and WebDataset shards ---
+    elif name.endswith(warc.WARC_SUFFIXES):
+        yield from warc.read_warc(path, defaults, kind, skips)
+    elif webdataset.is_shard(path):
+        yield from webdataset.read_shard(path, defaults, kind, skips, fields)
     else:
         yield from archives.read_archive(path, defaults, kind, skips)
 

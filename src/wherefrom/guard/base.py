@@ -8,7 +8,7 @@ ignored), so upper-casing or re-spacing a copy does not slip it past the guard.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from wherefrom.index import Index
 
 GuardMode = Literal["block", "cite"]
+WITHDRAWN_LABEL = "withdrawn source"  # what a hit of a withdrawn source is called: never its provenance
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +73,18 @@ class CopyGuard:
         self.mode: GuardMode = mode
         self._normalizer = get_normalizer("text")
         self.tail_chars = 48 * (max_copy_tokens + 2)
+        # asked at every hit, so a withdrawal made while the guard runs is honoured at once
+        self.withdrawn: Callable[[str], bool] | None = None
 
     @classmethod
     def from_index(
         cls, index: Index, max_copy_tokens: int = 50, mode: GuardMode = "block"
     ) -> CopyGuard:
-        return cls(
+        guard = cls(
             NgramTable.from_texts(index_texts(index), max_copy_tokens + 1), max_copy_tokens, mode
         )
+        guard.withdrawn = index.is_withdrawn
+        return guard
 
     @classmethod
     def from_texts(
@@ -130,6 +135,8 @@ class CopyGuard:
                 owner, pos = found[0]
                 source = self.table.sources[owner]
                 span = (int(source.starts[pos]), int(source.ends[pos + n - 1]))
+                if self.withdrawn is not None and self.withdrawn(source.uid):
+                    return CopyHit(WITHDRAWN_LABEL, "", (0, 0), 0)
                 return CopyHit(source.label, source.uid, span, pos)
         return None
 

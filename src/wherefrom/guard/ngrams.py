@@ -102,7 +102,9 @@ class NgramTable:
 
 def index_texts(index: Index) -> Iterator[tuple[str, str, str]]:
     """(label, uid, text) of each text/code document of an index; fails on a hash-only index."""
-    rows = list(index.documents())
+    # withdrawn sources stay in the table, so the guard still blocks their regurgitation;
+    # CopyGuard names them as withdrawn, never by their provenance
+    rows = list(index.documents(include_withdrawn=True))
     for row in rows:
         if row.kind not in ("text", "code"):
             continue

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wherefrom.config import IndexConfig
 from wherefrom.errors import IndexCorruptError
-from wherefrom.records import LicenseSource, Provenance, SourceRef
+from wherefrom.records import LicenseSource, OptOut, Provenance, SourceRef
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,14 +26,16 @@ CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL, language TEXT NOT NULL, sha256 TEXT NOT NULL, uri TEXT NOT NULL,
     title TEXT NOT NULL, authors TEXT NOT NULL, license TEXT NOT NULL,
     license_evidence TEXT NOT NULL, version TEXT NOT NULL, collection TEXT NOT NULL,
-    n_tokens INTEGER NOT NULL, n_chars INTEGER NOT NULL, license_source INTEGER NOT NULL
+    n_tokens INTEGER NOT NULL, n_chars INTEGER NOT NULL, license_source INTEGER NOT NULL,
+    date TEXT NOT NULL, opt_outs TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_uid ON documents (uid);
+CREATE TABLE IF NOT EXISTS withdrawals (uid TEXT PRIMARY KEY, reason TEXT NOT NULL, withdrawn REAL NOT NULL);
 """
 
 _COLUMNS = (
     "doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license, "
-    "license_evidence, version, collection, n_tokens, n_chars, license_source"
+    "license_evidence, version, collection, n_tokens, n_chars, license_source, date, opt_outs"
 )
 _SEGMENT_COLUMNS = "name, created, documents, fingerprints, bytes, corpus_bytes, tokens, summary"
 
@@ -89,12 +91,14 @@ class DocumentRow:
     provenance: Provenance
     n_tokens: int
     n_chars: int
+    withdrawn: bool = False  # set by the Index from the withdrawals table, never stored here
 
     def source_ref(self) -> SourceRef:
         p = self.provenance
         return SourceRef(
             uid=self.uid, uri=p.uri, title=p.title, authors=p.authors, license=p.license,
             version=p.version, collection=p.collection, license_evidence=p.license_evidence,
+            withdrawn=self.withdrawn,
         )
 
     def to_tuple(self) -> tuple:
@@ -103,17 +107,18 @@ class DocumentRow:
             self.doc_id, self.uid, self.segment, self.local, self.kind, self.language,
             self.sha256, p.uri, p.title, json.dumps(list(p.authors)), p.license,
             p.license_evidence, p.version, p.collection, self.n_tokens, self.n_chars,
-            int(p.license_source),
+            int(p.license_source), p.date, json.dumps([o.to_dict() for o in p.opt_outs]),
         )
 
     @classmethod
     def from_tuple(cls, row: tuple) -> DocumentRow:
         (doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license_,
-         evidence, version, collection, n_tokens, n_chars, source) = row
+         evidence, version, collection, n_tokens, n_chars, source, date, opt_outs) = row
         provenance = Provenance(
             uri=uri, title=title, authors=tuple(json.loads(authors)), license=license_,
             license_evidence=evidence, version=version, collection=collection,
-            license_source=LicenseSource(source),
+            license_source=LicenseSource(source), date=date,
+            opt_outs=tuple(OptOut(o["signal"], o["evidence"]) for o in json.loads(opt_outs)),
         )
         return cls(doc_id, uid, segment, local, kind, language, sha256, provenance, n_tokens, n_chars)
 
@@ -163,7 +168,7 @@ class Manifest:
             self._db.execute(f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              segment.to_tuple())
             self._db.executemany(
-                f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 19)})",
                 (row.to_tuple() for row in rows),
             )
         except BaseException:
@@ -194,3 +199,32 @@ class Manifest:
 
     def count(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self._db.execute(sql, params).fetchall()
+
+    # --- withdrawals: takedowns recorded without a rebuild ------------------------------
+    def withdraw(self, uids: list[str], reason: str, when: float) -> int:
+        """Record `uids` as withdrawn in one transaction; the number newly withdrawn."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO withdrawals (uid, reason, withdrawn) VALUES (?, ?, ?)",
+                ((uid, reason, when) for uid in uids),
+            )
+            added = self._db.total_changes - before
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+        return added
+
+    def withdrawals(self) -> dict[str, str]:
+        """Withdrawn uids and the reason given for each."""
+        return dict(self._db.execute("SELECT uid, reason FROM withdrawals").fetchall())
+
+    def data_version(self) -> int:
+        """Changes when another connection commits to the database (a withdrawal made by
+        another process), so an open index notices it without polling the table."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def uids_of_uri(self, uri: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT uid FROM documents WHERE uri = ?", (uri,))]

@@ -4,7 +4,7 @@ lookups the matcher needs across segments."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,8 @@ class Index:
         self._forms: OrderedDict[int, NormalForm] = OrderedDict()
         self._kinds: dict[str, int] | None = None
         self._languages: list[str] | None = None
+        self._withdrawn: dict[str, str] = {}
+        self._withdrawn_version: int | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, verify: bool = True) -> Index:
@@ -62,6 +64,24 @@ class Index:
         self.close()
 
     # --- documents -------------------------------------------------------------------
+    # Withdrawals are honoured here, once for every caller: a row of a withdrawn source comes
+    # back with `withdrawn` set (its matches become withdrawn matches), and `documents()`
+    # leaves it out of audits, attributions and summaries.
+    def withdrawals(self) -> dict[str, str]:
+        """Withdrawn uids and their reasons, re-read when another process committed a
+        withdrawal, so a running service or guard honours it at once."""
+        version = self.manifest.data_version()
+        if version != self._withdrawn_version:
+            self._withdrawn = self.manifest.withdrawals()
+            self._withdrawn_version = version
+        return self._withdrawn
+
+    def is_withdrawn(self, uid: str) -> bool:
+        return uid in self.withdrawals()
+
+    def _flagged(self, row: DocumentRow) -> DocumentRow:
+        return replace(row, withdrawn=True) if row.uid in self.withdrawals() else row
+
     def document(self, doc_id: int) -> DocumentRow:
         row = self._rows.get(doc_id)
         if row is None:
@@ -69,13 +89,20 @@ class Index:
             self._rows[doc_id] = row
             if len(self._rows) > 4096:
                 self._rows.popitem(last=False)
-        return row
+        return self._flagged(row)
 
     def document_by_uid(self, uid: str) -> DocumentRow:
-        return self.manifest.document_by_uid(uid)
+        return self._flagged(self.manifest.document_by_uid(uid))
 
-    def documents(self, kind: str | None = None):
-        return self.manifest.documents(kind)
+    def documents(self, kind: str | None = None, *, include_withdrawn: bool = False):  # rows: see licenses.release.Row
+        """Every document row in order; withdrawn ones only with `include_withdrawn`
+        (flagged)."""
+        withdrawn = self.withdrawals()
+        for row in self.manifest.documents(kind):
+            if row.uid not in withdrawn:
+                yield row
+            elif include_withdrawn:
+                yield replace(row, withdrawn=True)
 
     def segment_dirs(self) -> list[Path]:
         return [s.folder for s in self.segments]

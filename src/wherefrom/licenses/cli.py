@@ -36,17 +36,24 @@ def _text_of(index: Index) -> Callable[[Any], str | None]:
 def run_licenses(args: argparse.Namespace) -> int:
     index = open_index(args.index)
     report = license_report(index.documents(), args.target)
+    # --profile: the jurisdiction's findings beside the licence audit (wherefrom.law)
+    law = None
+    if getattr(args, "profile", "none") != "none":
+        from wherefrom.law.cli import audit_index
+
+        law = audit_index(index, args.profile, args.purpose)
     output = "json" if args.json else args.format
     if output == "json":
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        payload = report.to_dict() | ({"profile": law.to_dict()} if law else {})
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     elif output == "cyclonedx":
         from wherefrom.licenses.sbom import cyclonedx_json
 
         credits = attribution(index.documents(), text_of=_text_of(index))
         print(cyclonedx_json(credits, report))
     else:
-        print(report.render_text())
-    return report.exit_code
+        print(report.render_text() + (f"\n\n{law.render_text()}" if law else ""))
+    return max(report.exit_code, law.exit_code if law else 0)
 
 
 def run_attribution(args: argparse.Namespace) -> int:
@@ -86,6 +93,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "SPDX licence, evidence and whether TARGET may carry it",
     )
     licenses.add_argument("--json", action="store_true", help="same as --format json")
+    licenses.add_argument("--profile", choices=("none", "jp", "eu", "us"), default="none",
+                          help="also judge training under a jurisdiction's rules (docs/jurisdictions.md; not legal advice); "
+                          "a failed rule makes the exit status 1 (default none)")
+    licenses.add_argument("--purpose", choices=("unspecified", "commercial", "research"), default="unspecified",
+                          help="declared use: research by a research organisation (EU DSM Art. 3), commercial (US fair use factor 1); default unspecified")
     licenses.set_defaults(run=run_licenses)
     credits = subparsers.add_parser(
         "attribution", help="the credits a release must carry", description=ATTRIBUTION_HELP

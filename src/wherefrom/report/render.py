@@ -92,6 +92,8 @@ def _match_line(number: int, match: Match) -> str:
     span = "-".join(str(v) for v in match.input_span[:2]) if len(match.input_span) == 2 else str(list(match.input_span))
     span += _lines(match)
     size = f"{match.tokens} tokens, " if match.tokens is not None else ""
+    if match.withdrawn:
+        return f"  [{number}] {span}: {size}{match.kind}, similarity {match.similarity:.2f}, of a withdrawn source (not shown)"
     if match.source is None:
         return (f"  [{number}] chars {span}: {size}a passage common to {match.documents_containing} "
                 f"documents (no single source)")
@@ -265,6 +267,9 @@ def render_html(items: Sequence[RenderItem]) -> str:
             body.append(f"<pre>{_highlight(content, report)}</pre>")
         body.append("<ol>")
         for number, match in enumerate(report.matches, start=1):
+            if match.withdrawn:
+                body.append(f"<li id='m{number}'>{match.kind} copy of a withdrawn source (not shown)</li>")
+                continue
             if match.source is None:
                 body.append(f"<li id='m{number}'>a passage common to {match.documents_containing} documents</li>")
                 continue

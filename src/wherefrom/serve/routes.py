@@ -150,6 +150,8 @@ async def source(
         row = state.index.document_by_uid(uid)
     except KeyError:
         return error(404, f"source {uid!r}: no such uid in this index")
+    if row.withdrawn:
+        return error(410, f"source {uid!r}: withdrawn from this index at its rights holder's request")
     ref = row.source_ref()
     limit = min(chars or state.snippet_chars, state.snippet_chars)
     text = state.index.text(row.doc_id)

@@ -88,7 +88,7 @@
       if (!covering.length) { out.append(piece); continue; }
       covering.sort((x, y) => RANK[y.cls] - RANK[x.cls]);
       const top = covering[0];
-      const names = covering.map((m) => m.source ? m.source.title || m.source.uri || m.source.uid : "common passage");
+      const names = covering.map((m) => m.source ? m.source.title || m.source.uri || m.source.uid : m.withdrawn ? "withdrawn source" : "common passage");
       const mark = el("mark", {
         class: `span lic-${top.cls}`, tabindex: "0", role: "button",
         "data-matches": covering.map((m) => m.i).join(","),
@@ -127,7 +127,7 @@
       const m = matches[id];
       const article = el("article", { class: "source" });
       const s = m.source;
-      article.append(el("h2", {}, s ? (s.title || s.uri || s.uid) : "Common passage"));
+      article.append(el("h2", {}, s ? (s.title || s.uri || s.uid) : m.withdrawn ? "Withdrawn source (not shown)" : "Common passage"));
       const dl = el("dl");
       if (s) {
         row(dl, "Authors", s.authors && s.authors.length ? s.authors.join(", ") : "unknown");
