@@ -57,6 +57,7 @@ class CopyHit:
     tokens: int
     similarity: float
     approximate: bool
+    documents: int = 1  # documents holding a copy this long at once (duplicates of the work)
 
     @property
     def source(self) -> str:
@@ -75,6 +76,7 @@ class CopyHit:
             "tokens": self.tokens,
             "similarity": round(self.similarity, 3),
             "approximate": self.approximate,
+            "documents_containing": self.documents,
         }
 
 
@@ -371,7 +373,8 @@ class GuardState:
                 uid, title, license, kind, action, attribution, (starts[r.q0], ends[r.q1 - 1]),
                 starts[r.q0 + self.guard.max_copy_tokens], (r.p0, r.p1), r.source_chars, r.q1 - r.q0, r.similarity, r.approximate,
             ))
-        return min(hits, key=lambda h: (_STRICTNESS[h.action], -h.tokens))
+        best = min(hits, key=lambda h: (_STRICTNESS[h.action], -h.tokens, h.uid))
+        return replace(best, documents=len({h.uid for h in hits}))
 
     def _record(self, hit: CopyHit) -> None:
         """Keep one hit per source run: a hit that grows the last one of its source
