@@ -168,3 +168,28 @@ def test_cite_policy_lets_the_copy_through_with_its_attribution(index: Index) ->
     (hit,) = guard.copies_in(text)
     assert hit.action == "cite" and "CC-BY-SA-4.0" in hit.attribution
     assert hit.tokens == 70 if not index.config.hash_only else hit.tokens >= 70
+
+
+def test_the_incremental_shortcuts_equal_the_index_functions(index: Index) -> None:
+    import numpy as np
+
+    from wherefrom.guard.incremental import WordForms, kgram_hash, lookup
+    from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes
+    from wherefrom.normalize import get_normalizer
+
+    normalizer = get_normalizer("text")
+    forms = WordForms(normalizer)
+    text = "IT  was\u00a0the Best, of\u3000times; don't 東京タワー ﬁne café e\u0301 " + spoof(WORK[:200])
+    whole = normalizer.normalize(text)
+    ids, starts, ends = forms(text)
+    assert (ids, starts, ends) == (whole.ids.tolist(), whole.starts.tolist(), whole.ends.tolist())
+    k = index.config.k
+    salt = CHANNEL_SALT["text"]
+    expected = kgram_hashes(whole.ids, k, salt).tolist()
+    assert [kgram_hash(ids[q : q + k], salt) for q in range(len(ids) - k + 1)] == expected
+    copied = normalizer.normalize(WORK).ids
+    hashes = kgram_hashes(copied, k, salt).tolist()
+    got = lookup(index, hashes)
+    assert got is not None
+    assert all(np.array_equal(a, b) for a, b in zip(got, index.lookup(np.array(hashes, dtype=np.uint64)), strict=True))
+    assert lookup(index, kgram_hashes(normalizer.normalize(passage(9)).ids, k, salt).tolist()) is None

@@ -13,6 +13,7 @@ upper-casing, re-spacing or look-alike letters do not get a copy past it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from wherefrom.errors import BadInputError
+from wherefrom.guard.incremental import WordForms, kgram_hash, lookup
 from wherefrom.guard.policy import Action, GuardPolicy, licence_class
-from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes
+from wherefrom.index.fingerprint import CHANNEL_SALT
 from wherefrom.licenses.obligations import attribution_line
 from wherefrom.match.align import chain, exact_runs
 from wherefrom.normalize import NormalForm, get_normalizer
@@ -80,6 +82,7 @@ class CopyHit:
         }
 
 
+_LAST_WORD = re.compile(r"\S+$")
 _STRICTNESS = {"block": 0, "cite": 1, "allow": 2}
 
 # Kept under its former name: a citation is a hit that the policy let through.
@@ -124,6 +127,10 @@ class CopyGuard:
         self.max_gap = 2 * (self.w + self.k) + self.gap  # a seed this far back can still grow a copy
         self.keep = limit + self.max_gap + 2 * self.k  # tokens of output a state holds
         self.normalizer = get_normalizer("text")
+        self.forms = WordForms(self.normalizer)
+        # A verbatim copy past the limit holds a stored fingerprint in each of its disjoint
+        # windows of w k-grams: with two or more such windows, a lone seed is chance.
+        self.pair_needed = limit + 2 - self.k >= 2 * self.w
         self._windows: dict[int, _Window] = {}
         self._hits: dict[int, tuple[str, str, str, str, Action, str]] = {}
 
@@ -163,16 +170,6 @@ class CopyGuard:
         return state.hits
 
     # --- the work of one step -----------------------------------------------------------
-    def _lookup(self, ids: np.ndarray) -> list[tuple[int, int, int]]:
-        """Seeds (position in `ids`, doc id, doc position) of the k-grams of `ids`."""
-        hashes = kgram_hashes(ids, self.k, self.salt)
-        if len(hashes) == 0:
-            return []
-        q, docs, p = self.index.lookup(hashes)
-        if len(q) == 0:
-            return []
-        return list(zip(q.tolist(), docs.tolist(), p.tolist(), strict=True))
-
     def _source(self, doc_id: int) -> tuple[str, str, str, str, Action, str]:
         cached = self._hits.get(doc_id)
         if cached is None:
@@ -206,6 +203,8 @@ class CopyGuard:
         end = len(ids)
         for doc, pairs in by_doc.items():
             pairs.sort()
+            if self.pair_needed and not self._paired(pairs):
+                continue
             window = None
             if not self.hash_only:
                 p_low = min(p for _, p in pairs)
@@ -222,6 +221,17 @@ class CopyGuard:
                 out.append(_Region(doc, region.q0, region.q1, region.p0 + window.offset,
                                    region.p1 + window.offset, region.similarity, False, chars))
         return out
+
+    def _paired(self, pairs: list[tuple[int, int]]) -> bool:
+        """Whether two seeds lie within the check's band of one diagonal and close enough
+        to be one copy."""
+        for number, (q, p) in enumerate(pairs):
+            for q2, p2 in pairs[number + 1 :]:
+                if q2 - q > self.max_gap:
+                    break
+                if q2 > q and abs((p2 - q2) - (p - q)) <= self.gap:
+                    return True
+        return False
 
     def _estimate(self, doc: int, pairs: list[tuple[int, int]], end: int) -> list[_Region]:
         """A hash-only index: seeds of one document along one diagonal (within the check's
@@ -315,17 +325,23 @@ class GuardState:
         text = self.pending + piece
         if not text:
             return None
-        form = guard.normalizer.normalize(text)
-        n = len(form)
+        new_ids, new_starts, new_ends = guard.forms(text)
+        n = len(new_ids)
         complete = n
-        if not final and n and int(form.ends[-1]) == len(text):
-            complete = n - 1  # the word still being written
+        pending_from = len(text)
+        if not final and not text[-1].isspace():  # the word still being written
+            pending_from = len(text) - len(_LAST_WORD.search(text).group())  # type: ignore[union-attr]
+            complete = sum(1 for start in new_starts if start < pending_from)
         old = len(self.ids)
-        new_ids = form.ids.tolist()
-        ids = np.array(self.ids + new_ids, dtype=np.uint64)
+        every = self.ids + new_ids
         # Only the k-grams that end at a new token are new: hash from k - 1 tokens back.
-        first = max(0, old - guard.k + 1)
-        fresh = [(q + first, d, p) for q, d, p in guard._lookup(ids[first:])] if n else []
+        k = guard.k
+        first = max(0, old - k + 1)
+        hashes = [kgram_hash(every[q : q + k], guard.salt) for q in range(first, len(every) - k + 1)]
+        found = lookup(guard.index, hashes) if hashes else None
+        fresh = [] if found is None else [
+            (q + first, d, p) for q, d, p in zip(found[0].tolist(), found[1].tolist(), found[2].tolist(), strict=True)
+        ]
         base = self.base
         hot_docs = {d for _, d, _ in fresh}
         hot_docs.update(d for q, d, p in self.seeds if self.reach.get((q, d, p), old + base) >= old + base - guard.gap)
@@ -333,29 +349,30 @@ class GuardState:
         regions: list[_Region] = []
         if hot_docs:
             judged = [(q - base, d, p) for q, d, p in self.seeds if d in hot_docs] + fresh
-            regions = guard._regions(ids, judged)
+            regions = guard._regions(np.array(every, dtype=np.uint64), judged)
             long = [
                 r for r in regions
                 if r.q1 - r.q0 > guard.max_copy_tokens and r.similarity >= MIN_SIMILARITY and r.q1 > old
             ]
             if long:
-                starts = self.starts + (form.starts + self.pending_start).tolist()
-                ends = self.ends + (form.ends + self.pending_start).tolist()
-                hit = self._hit(long, starts, ends)
+                shift = self.pending_start
+                hit = self._hit(long, self.starts + [s + shift for s in new_starts],
+                                self.ends + [e + shift for e in new_ends])
         if commit:
+            shift = self.pending_start
             self.length += len(piece)
             self.ids.extend(new_ids[:complete])
-            self.starts.extend((form.starts[:complete] + self.pending_start).tolist())
-            self.ends.extend((form.ends[:complete] + self.pending_start).tolist())
+            self.starts.extend(s + shift for s in new_starts[:complete])
+            self.ends.extend(e + shift for e in new_ends[:complete])
             # A seed of the word still being written is looked up again once it is complete.
-            self.seeds.extend((q + base, d, p) for q, d, p in fresh if q + guard.k <= old + complete)
+            self.seeds.extend((q + base, d, p) for q, d, p in fresh if q + k <= old + complete)
             for q, d, p in self.seeds:
                 if d in hot_docs:
                     inside = [r.q1 for r in regions if r.doc == d and r.q0 <= q - base < r.q1]
                     self.reach[(q, d, p)] = base + max(inside) if inside else -1
-            if complete < n:
-                self.pending = text[int(form.starts[-1]) :]
-                self.pending_start += int(form.starts[-1])
+            if pending_from < len(text):
+                self.pending = text[pending_from:]
+                self.pending_start += pending_from
             else:
                 self.pending = ""
                 self.pending_start = self.length
