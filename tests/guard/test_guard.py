@@ -56,7 +56,7 @@ def spoof(text: str) -> str:
     return text.translate(str.maketrans({"a": "\u0430", "e": "\u0435", "o": "\u043e"}))  # Cyrillic
 
 
-@pytest.mark.parametrize("variant", ["plain", "caps", "spacing", "punctuation", "homoglyphs"])
+@pytest.mark.parametrize("variant", ["plain", "caps", "spacing", "punctuation", "homoglyphs", "spaced letters"])
 def test_a_copy_is_flagged_by_the_word_past_the_limit(index: Index, variant: str) -> None:
     guard = CopyGuard.from_index(index, LIMIT, "block")
     lead = "in my own words I begin this answer before".split()
@@ -67,6 +67,7 @@ def test_a_copy_is_flagged_by_the_word_past_the_limit(index: Index, variant: str
         "spacing": [w + "  \n" for w in copied],
         "punctuation": [w + ("," if i % 3 else ";") for i, w in enumerate(copied)],
         "homoglyphs": [spoof(w) for w in copied],
+        "spaced letters": [" ".join(w) + "  " for w in copied],
     }[variant]
     flagged = first_flag(guard, lead + form)
     assert flagged is not None

@@ -83,6 +83,11 @@ class CopyHit:
 
 
 _LAST_WORD = re.compile(r"\S+$")
+_WORD_GAP = re.compile(r"\s{2,}")
+_SETTLED = re.compile(r"\s{2,}|(?<=\S\S)\s")  # ends a spaced word, or follows a real one
+
+
+
 _STRICTNESS = {"block": 0, "cite": 1, "allow": 2}
 
 # Kept under its former name: a citation is a hit that the policy let through.
@@ -300,13 +305,52 @@ class GuardState:
     length: int = 0  # characters fed so far
     hits: list[CopyHit] = field(default_factory=list)
     stopped: CopyHit | None = None
+    spaced: GuardState | None = None  # the output's letters-spaced-out stretches, joined up
+    raw_tail: str = ""  # text not yet judged for spaced-out letters
 
     def feed(self, piece: str) -> CopyHit | None:
         """Add generated text; the first new hit it causes (already recorded in `hits`)."""
+        before = self.length
         hit = self._step(piece, commit=True)
+        spaced = self._spaced_out(piece, before)
+        if hit is None and spaced is not None:
+            hit = spaced
+            self._record(hit)
         if hit is not None and hit.action == "block" and self.stopped is None:
             self.stopped = hit
         return hit
+
+    def _spaced_out(self, piece: str, before: int, final: bool = False) -> CopyHit | None:
+        """Letters spaced out one by one ("S h a l l   I   c o m p a r e") are single-letter
+        words in the normal form: stretches of them are joined into words (two or more
+        spaces part the words) and followed by a second state. Its hits hold back the whole
+        piece that completed them (`cut` is where the piece began), since their offsets
+        are in the joined text."""
+        self.raw_tail += piece
+        text = self.raw_tail
+        points = [m.end() for m in _SETTLED.finditer(text)]
+        if final and (not points or points[-1] < len(text)):
+            points.append(len(text))
+        if not points:
+            return None
+        self.raw_tail = text[points[-1] :]
+        found = None
+        for start, end in zip([0, *points[:-1]], points, strict=True):
+            hit = self._spaced_segment(text[start:end])
+            found = found or hit
+        if found is None:
+            return None
+        return replace(found, output_chars=(before, before + len(piece)), cut=before)
+
+    def _spaced_segment(self, segment: str) -> CopyHit | None:
+        chunks = segment.split()
+        if not chunks or any(len(c) > 1 for c in chunks) or (len(chunks) < 2 and self.spaced is None):
+            self.spaced = None if chunks else self.spaced  # ordinary words end a spaced stretch
+            return None
+        if self.spaced is None:
+            self.spaced = GuardState(self.guard)
+        joined = " ".join(w.replace(" ", "") for w in _WORD_GAP.split(segment.strip()))
+        return self.spaced._step((" " if self.spaced.length else "") + joined, commit=True, final=True)
 
     def peek(self, piece: str) -> CopyHit | None:
         """The hit `piece` would cause, without adding it."""
@@ -314,7 +358,12 @@ class GuardState:
 
     def finish(self) -> CopyHit | None:
         """The text has ended: the word being written is complete."""
-        return self._step("", commit=True, final=True)
+        hit = self._step("", commit=True, final=True)
+        spaced = self._spaced_out("", self.length, final=True)
+        if hit is None and spaced is not None:
+            hit = spaced
+            self._record(hit)
+        return hit
 
     @property
     def tokens(self) -> int:
