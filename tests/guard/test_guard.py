@@ -134,14 +134,14 @@ def test_policy_by_class_licence_and_source(tmp_path) -> None:
     assert licence_class("NOASSERTION") == "unknown"
     path = tmp_path / "policy.toml"
     path.write_text(
-        'on_block = "resample"\nmax_copy_tokens = 40\n'
+        'on_block = "stop"\nmax_copy_tokens = 40\n'
         '[classes]\npermissive = "allow"\n'
         '[licenses]\n"GPL-3.0-only" = "cite"\n'
         '[sources]\n"uid-1" = "block"\n',
         encoding="utf-8",
     )
     policy = GuardPolicy.load(path)
-    assert policy.on_block == "resample" and policy.max_copy_tokens == 40
+    assert policy.on_block == "stop" and policy.max_copy_tokens == 40
     assert policy.action_for("uid-9", "MIT", "permissive") == "allow"
     assert policy.action_for("uid-9", "GPL-3.0-only", "restricted") == "cite"
     assert policy.action_for("uid-1", "MIT", "permissive") == "block"

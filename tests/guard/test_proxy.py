@@ -160,3 +160,50 @@ def test_keys_are_required_when_given(index: Index, upstream: Served) -> None:
         assert post(served.url, "/v1/completions", body, {"Authorization": "Bearer s3cret"}).status_code == 200
     finally:
         served.stop()
+
+
+def test_the_command_guards_a_server(index: Index, upstream: Served, tmp_path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    from tests.guard.upstream import free_port
+
+    httpx = require_extra("serve", "httpx")
+    policy = tmp_path / "guard.toml"
+    policy.write_text('[licenses]\n"CC-BY-SA-4.0" = "block"\n"CC-BY-4.0" = "block"\n', encoding="utf-8")
+    port = free_port()
+    code = "import sys; from wherefrom.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "guard", "proxy", "--upstream", upstream.url, "--index", str(index.path),
+               "--policy", str(policy), "--max-copy-tokens", str(LIMIT), "--port", str(port)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "the proxy did not start"
+            time.sleep(0.2)
+        answer = post(url, "/v1/completions", {"prompt": words(PERMISSIVE, 0, 4), "max_tokens": 60}).json()
+        choice = answer["choices"][0]
+        assert choice["finish_reason"] == "content_filter"  # the policy file blocks this licence too
+        assert choice["wherefrom"]["stopped"]["source"]["license"] == "CC-BY-4.0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_command_refuses_an_open_address_without_keys(index: Index) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from wherefrom.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.run([sys.executable, "-c", code, "guard", "proxy", "--upstream", "http://127.0.0.1:9",
+                           "--index", str(index.path), "--host", "0.0.0.0"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "without --api-keys the proxy listens on 127.0.0.1 only" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

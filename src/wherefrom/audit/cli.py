@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +158,19 @@ def _proxy(args: argparse.Namespace) -> int:
         raise BadInputError(f"--upstream {args.upstream}: give the server's URL, e.g. http://127.0.0.1:8080")
     guard = _guard_of(args, _open(args.index))
     app = make_app(guard, args.upstream, KeyRing(keys) if keys else None)
+    listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((args.host, args.port))
+    except OSError as error:
+        listener.close()
+        raise BadInputError(
+            f"--host {args.host} --port {args.port}: cannot listen there ({error.strerror}); choose another --port"
+        ) from None
     print(f"wherefrom guard proxy for {args.upstream} at http://{args.host}:{args.port}/v1 "
-          f"(copies past {guard.max_copy_tokens} words)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+          f"(copies past {guard.max_copy_tokens} words)", file=sys.stderr, flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listener])
     return 0
 
 

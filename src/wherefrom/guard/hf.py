@@ -16,7 +16,9 @@ def make_processor(guard: CopyGuard, tokenizer: Any, top_k: int = 64) -> Any:
     """A `LogitsProcessor` for `model.generate(..., logits_processor=[...])`.
 
     `top_k` candidates per row are checked in score order when the policy blocks anything;
-    every other token is then set to -inf. After generation call
+    every other token is then set to -inf. With the policy's `on_block = "stop"` a row whose
+    best candidate would be blocked ends there (end-of-sequence); with "resample" the best
+    allowed candidate is chosen instead. After generation call
     `processor.finish(sequences)`, then read `processor.citations[row]` (the copies let
     through, with source, licence and attribution line)."""
     transformers = require("transformers", "the generation guard", "audit")
@@ -49,6 +51,7 @@ def make_processor(guard: CopyGuard, tokenizer: Any, top_k: int = 64) -> Any:
             self._advance(input_ids)
             if not guard.policy.blocks_anything:
                 return scores
+            stop = guard.policy.on_block == "stop"
             k = min(self.top_k, scores.shape[-1])
             top = torch.topk(scores, k, dim=-1).indices.tolist()
             masked = torch.full_like(scores, float("-inf"))
@@ -61,7 +64,10 @@ def make_processor(guard: CopyGuard, tokenizer: Any, top_k: int = 64) -> Any:
                     hit = state.peek(with_c[len(text) :] if with_c.startswith(text) else with_c)
                     if hit is None or hit.action != "block":
                         keep.append(c)
-                self.blocked += len(candidates) - len(keep)
+                    elif stop and c == candidates[0]:
+                        keep = []  # the policy ends the output rather than pick another token
+                        break
+                self.blocked += len(candidates) - len(keep) if keep else 1
                 if not keep:  # every checked candidate copies: end the text here
                     keep = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else candidates[:1]
                 index = torch.tensor(keep, device=scores.device)

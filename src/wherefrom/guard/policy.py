@@ -47,9 +47,9 @@ class GuardPolicy:
 
     Precedence: `sources` (by uid; e.g. the works whose attribution the deployment already
     shows) over `licenses` (by SPDX expression as the index records it) over `classes`.
-    `on_block`: "stop" ends the output before the copying piece (a proxy answers with
-    finish_reason "content_filter"); "resample" makes a decoding loop pick another token
-    (a proxy, which cannot choose tokens, stops). `max_copy_tokens` (optional) is the
+    `on_block`: "resample" (default) makes a decoding loop pick another token; "stop" ends
+    the output there. A proxy, which cannot choose tokens, always stops (finish_reason
+    "content_filter"). `max_copy_tokens` (optional) is the
     longest copy let through unflagged, in normal-form words; the command line may override it.
     """
 
@@ -61,7 +61,7 @@ class GuardPolicy:
     )
     licenses: tuple[tuple[str, Action], ...] = ()
     sources: tuple[tuple[str, Action], ...] = ()
-    on_block: OnBlock = "stop"
+    on_block: OnBlock = "resample"
     max_copy_tokens: int | None = None
     _by_class: dict[str, Action] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -123,7 +123,7 @@ class GuardPolicy:
             classes=classes,  # type: ignore[arg-type]
             licenses=pairs("licenses"),  # type: ignore[arg-type]
             sources=pairs("sources"),  # type: ignore[arg-type]
-            on_block=raw.get("on_block", "stop"),
+            on_block=raw.get("on_block", "resample"),
             max_copy_tokens=raw.get("max_copy_tokens"),
         )
 
