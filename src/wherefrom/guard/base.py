@@ -331,13 +331,15 @@ class GuardState:
         points = [m.end() for m in _SETTLED.finditer(text)]
         if final and (not points or points[-1] < len(text)):
             points.append(len(text))
-        if not points:
-            return None
-        self.raw_tail = text[points[-1] :]
         found = None
-        for start, end in zip([0, *points[:-1]], points, strict=True):
-            hit = self._spaced_segment(text[start:end])
-            found = found or hit
+        if points:
+            self.raw_tail = text[points[-1] :]
+            for start, end in zip([0, *points[:-1]], points, strict=True):
+                hit = self._spaced_segment(text[start:end])
+                found = found or hit
+        tail = self.raw_tail.split()
+        if found is None and self.spaced is not None and tail and all(len(c) == 1 for c in tail):
+            found = self.spaced.peek(" " + "".join(tail))  # the spaced word still being written
         if found is None:
             return None
         return replace(found, output_chars=(before, before + len(piece)), cut=before)
