@@ -26,6 +26,7 @@ from wherefrom.guard.policy import Action, GuardPolicy, licence_class
 from wherefrom.index.fingerprint import CHANNEL_SALT
 from wherefrom.licenses.obligations import attribution_line
 from wherefrom.match.align import chain, exact_runs
+from wherefrom.match.finder import LONE_SEED_PLACES
 from wherefrom.normalize import NormalForm, get_normalizer
 
 if TYPE_CHECKING:
@@ -198,9 +199,11 @@ class CopyGuard:
             self._windows[doc_id] = window
         return window
 
-    def _regions(self, ids: np.ndarray, seeds: list[tuple[int, int, int]]) -> list[_Region]:
+    def _regions(self, ids: np.ndarray, seeds: list[tuple[int, int, int]], rare: set[int]) -> list[_Region]:
         """The copies `seeds` (positions relative to `ids`) lie in, at any length: verified
-        against the stored tokens, or estimated from the fingerprints in a hash-only index."""
+        against the stored tokens, or estimated from the fingerprints in a hash-only index.
+        A document's lone seed is verified only when its k-gram is `rare` (in at most the
+        check's LONE_SEED_PLACES places): an edited copy may keep just one stored k-gram."""
         by_doc: dict[int, list[tuple[int, int]]] = {}
         for q, doc, p in seeds:
             by_doc.setdefault(doc, []).append((q, p))
@@ -208,7 +211,7 @@ class CopyGuard:
         end = len(ids)
         for doc, pairs in by_doc.items():
             pairs.sort()
-            if self.pair_needed and not self._paired(pairs):
+            if self.pair_needed and not self._paired(pairs) and not any(q in rare for q, _ in pairs):
                 continue
             window = None
             if not self.hash_only:
@@ -300,6 +303,7 @@ class GuardState:
     base: int = 0  # absolute token number of ids[0]
     seeds: list[tuple[int, int, int]] = field(default_factory=list)  # (absolute q, doc, p)
     reach: dict[tuple[int, int, int], int] = field(default_factory=dict)  # where its copy ended
+    rare: set[int] = field(default_factory=set)  # seeds' positions whose k-gram is in few places
     pending: str = ""
     pending_start: int = 0
     length: int = 0  # characters fed so far
@@ -393,6 +397,10 @@ class GuardState:
         fresh = [] if found is None else [
             (q + first, d, p) for q, d, p in zip(found[0].tolist(), found[1].tolist(), found[2].tolist(), strict=True)
         ]
+        rare = set()
+        if found is not None:
+            places = np.bincount(found[0])
+            rare = {int(q) + first for q in np.flatnonzero((places > 0) & (places <= LONE_SEED_PLACES))}
         base = self.base
         hot_docs = {d for _, d, _ in fresh}
         hot_docs.update(d for q, d, p in self.seeds if self.reach.get((q, d, p), old + base) >= old + base - guard.gap)
@@ -400,7 +408,9 @@ class GuardState:
         regions: list[_Region] = []
         if hot_docs:
             judged = [(q - base, d, p) for q, d, p in self.seeds if d in hot_docs] + fresh
-            regions = guard._regions(np.array(every, dtype=np.uint64), judged)
+            regions = guard._regions(
+                np.array(every, dtype=np.uint64), judged, rare | {q - base for q in self.rare}
+            )
             long = [
                 r for r in regions
                 if r.q1 - r.q0 > guard.max_copy_tokens and r.similarity >= MIN_SIMILARITY and r.q1 > old
@@ -417,6 +427,7 @@ class GuardState:
             self.ends.extend(e + shift for e in new_ends[:complete])
             # A seed of the word still being written is looked up again once it is complete.
             self.seeds.extend((q + base, d, p) for q, d, p in fresh if q + k <= old + complete)
+            self.rare.update(q + base for q in rare if q + k <= old + complete)
             for q, d, p in self.seeds:
                 if d in hot_docs:
                     inside = [r.q1 for r in regions if r.doc == d and r.q0 <= q - base < r.q1]
@@ -462,4 +473,5 @@ class GuardState:
             del self.ids[:extra], self.starts[:extra], self.ends[:extra]
             self.base += extra
             self.seeds = [s for s in self.seeds if s[0] >= self.base]
+            self.rare = {q for q in self.rare if q >= self.base}
             self.reach = {s: r for s, r in self.reach.items() if s[0] >= self.base}
