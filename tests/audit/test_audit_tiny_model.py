@@ -8,11 +8,15 @@ import json
 import subprocess
 import sys
 
+import pytest
 from tests.extras import require_extra
 
 from wherefrom.audit.extract import Protocol, audit_extraction, plot
 from wherefrom.audit.membership import evaluate, score_text
+from wherefrom.build import build_index
+from wherefrom.config import IndexConfig
 from wherefrom.guard import CopyGuard, make_processor
+from wherefrom.index import Index
 
 COPIES = 16  # copies of each duplicated document (conftest.COPIES)
 
@@ -81,24 +85,36 @@ def _generate(model, prompt: str, processor=None, tokens: int = 20) -> str:
     return model.tokenizer.decode(out[0, ids.shape[1] :].tolist())
 
 
-def test_guard_blocks_memorized_passage_and_lets_other_text_flow(corpus, tiny_index, tiny_models):
+@pytest.fixture(scope="module")
+def guard_index(tmp_path_factory, corpus):
+    """The tiny corpus indexed with a guarantee of 12 tokens, so a guard of 12 can use it."""
+    duplicated, single = corpus
+    folder = tmp_path_factory.mktemp("guard-corpus")
+    for i, text in enumerate(duplicated):
+        for copy in range(COPIES):
+            (folder / f"dup{i:02d}-copy{copy:02d}.txt").write_text(text + "\n", encoding="utf-8")
+    for i, text in enumerate(single):
+        (folder / f"single{i:02d}.txt").write_text(text + "\n", encoding="utf-8")
+    target = tmp_path_factory.mktemp("guard-index") / "idx"
+    build_index([folder], target, config=IndexConfig(min_tokens=12))
+    return Index.open(target)
+
+
+def test_guard_blocks_memorized_passage_and_lets_other_text_flow(corpus, guard_index, tiny_models):
     duplicated, _ = corpus
     model = tiny_models["trained"]
     words = duplicated[0].split()
     prompt, truth = " ".join(words[:10]), " ".join(words[10:30])
     assert _generate(model, prompt) == truth  # memorized without the guard
 
-    guard = CopyGuard.from_index(tiny_index, max_copy_tokens=12)
+    guard = CopyGuard.from_index(guard_index, max_copy_tokens=12, policy="block")
     processor = make_processor(guard, model.tokenizer, top_k=32)
     guarded = _generate(model, prompt, processor)
     assert guarded != truth
     assert processor.blocked > 0
     assert not guard.copies_in(prompt + " " + guarded)
     # the ALL-CAPS, re-spaced form of the same passage is caught too
-    assert (
-        not guard.allowed(prompt.upper().replace(" ", "   "), [" " + words[10].upper()])[0]
-        or len(prompt.split()) < 12
-    )
+    assert not guard.allowed(" ".join(words[:12]).upper().replace(" ", "   "), [" " + words[12].upper()])[0]
 
     ordinary = "the river flows to the sea and a dog runs"
     unguarded = _generate(model, ordinary, None, tokens=10)
@@ -107,12 +123,12 @@ def test_guard_blocks_memorized_passage_and_lets_other_text_flow(corpus, tiny_in
     assert processor.blocked == 0
 
 
-def test_guard_cite_mode_records_the_source(corpus, tiny_index, tiny_models):
+def test_guard_cite_mode_records_the_source(corpus, guard_index, tiny_models):
     duplicated, _ = corpus
     model = tiny_models["trained"]
     words = duplicated[1].split()
     prompt = " ".join(words[:10])
-    guard = CopyGuard.from_index(tiny_index, max_copy_tokens=12, mode="cite")
+    guard = CopyGuard.from_index(guard_index, max_copy_tokens=12, policy="cite")
     processor = make_processor(guard, model.tokenizer)
     torch = require_extra("audit", "torch")
     ids = torch.tensor([model.encode(prompt)[0]])
@@ -129,17 +145,7 @@ def test_guard_cite_mode_records_the_source(corpus, tiny_index, tiny_models):
     assert len(citations) == 1
     assert citations[0].tokens == 30
     assert citations[0].source.startswith("dup01")
-
-
-def test_guard_compares_in_normal_form():
-    text = "It was the best of times, it was the worst of times, it was the age of wisdom"
-    guard = CopyGuard.from_texts([("novel", "u1", text)], max_copy_tokens=6)
-    context = "IT   WAS THE BEST\nOF TIMES,"
-    assert guard.allowed(context, [" it was", " said he"]) == [False, True]
-    assert guard.allowed("it was the best", [" of", " of times"]) == [
-        True,
-        True,
-    ]  # 6 tokens: at the limit
+    assert citations[0].documents == COPIES
 
 
 def test_cli_without_model_extra_prints_install_line(tmp_path):

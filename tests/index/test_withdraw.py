@@ -72,12 +72,11 @@ def test_the_licence_audit_leaves_withdrawn_sources_out(index) -> None:
 
 
 def test_the_guard_blocks_a_withdrawn_source_without_naming_it(index) -> None:
-    guard = CopyGuard.from_index(index, max_copy_tokens=8)
-    prepared = guard.prepare("", whole=True)
-    assert guard.check(prepared, OTTERS).source == "Otter survey"
+    guard = CopyGuard.from_index(index, max_copy_tokens=index.config.min_tokens)
+    assert guard.copies_in(OTTERS)[0].source == "Otter survey"
     withdraw(index.path, ["https://example.org/otters"])
-    hit = guard.check(prepared, OTTERS)
-    assert hit is not None and hit.source == WITHDRAWN_LABEL and hit.uid == ""
+    (hit,) = guard.copies_in(OTTERS)
+    assert (hit.source, hit.uid, hit.action, hit.attribution) == (WITHDRAWN_LABEL, "", "block", "")
 
 
 def test_unknown_entries_withdraw_nothing(index) -> None:

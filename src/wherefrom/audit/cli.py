@@ -1,11 +1,13 @@
-"""`wherefrom audit extract|generate|membership|canary` and `wherefrom guard`: thin argparse
-front ends over the audit and guard modules. torch and transformers load only when a command
-runs; without them the command prints the install line and exits 2."""
+"""`wherefrom audit extract|generate|membership|canary`, `wherefrom guard` and `wherefrom guard
+proxy`: thin argparse front ends over the audit and guard modules. torch and transformers load
+only when a command runs; without them the command prints the install line and exits 2."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,16 +87,91 @@ def register(subparsers: Any) -> None:
     can.set_defaults(audit_run=_canary)
     audit.set_defaults(run=_run)
 
-    guard = subparsers.add_parser("guard", help="generate with the copy guard on")
-    model_args(guard)
-    guard.add_argument("--prompt", required=True, help="text the model continues")
-    guard.add_argument("--max-copy-tokens", type=int, default=50,
-                       help="a copy is flagged at most this many words after it starts (default 50)")
-    guard.add_argument("--mode", choices=["block", "cite"], default="block",
-                       help="block: never emit the token that would continue a copy; cite: let it through and name the source (default block)")
+    guard = subparsers.add_parser(
+        "guard", help="generate with the copy guard on, or guard a model server (guard proxy)",
+        description="Without a sub-command: generate from --model with the copy guard on. "
+        "'wherefrom guard proxy' guards any OpenAI-compatible server instead.",
+    )
+    guard.add_argument("--model", help="model folder, or a .gguf file")
+    guard.add_argument("--gguf-file", help="GGUF file name inside --model (default: the only one there)")
+    guard.add_argument("--index", help="wherefrom index of the training corpus")
+    guard.add_argument("--batch-size", type=int, default=16, help="sequences per forward pass (default 16)")
+    guard.add_argument("--prompt", help="text the model continues")
+    guard_options(guard)
     guard.add_argument("--new-tokens", type=int, default=100, help="tokens to generate (default 100)")
     guard.add_argument("--top-k", type=int, default=64, help="candidates checked per step (default 64)")
     guard.set_defaults(run=_run, audit_run=_guard)
+    guard_commands = guard.add_subparsers(dest="guard_command")
+    proxy = guard_commands.add_parser(
+        "proxy", help="serve OpenAI-compatible completions from --upstream, guarded",
+        description="Serve POST /v1/completions and /v1/chat/completions (streaming and not), passed "
+        "through to --upstream while the guard follows the generated text: a copy the policy blocks ends "
+        "with finish_reason 'content_filter' and 'wherefrom.stopped' (source, licence, span); cited "
+        "copies come back in 'wherefrom.citations'. Without --api-keys it listens on 127.0.0.1 only.",
+    )
+    proxy.add_argument("--upstream", required=True, metavar="URL",
+                       help="the model server, e.g. http://127.0.0.1:8080 (its /v1/... routes are called)")
+    proxy.add_argument("--index", required=True, metavar="DIR", help="wherefrom index of the training corpus")
+    guard_options(proxy)
+    proxy.add_argument("--api-keys", metavar="FILE",
+                       help="file with one API key per line (the key, or sha256:<hex> of it), as for 'serve'")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another needs --api-keys)")
+    proxy.add_argument("--port", type=int, default=8001, help="port (default 8001)")
+    proxy.set_defaults(run=_proxy)
+
+
+def guard_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--policy", type=Path, metavar="FILE",
+                        help="guard policy, TOML or JSON (docs/guard.md; default: cite public-domain and "
+                        "permissive sources, block restricted and unknown ones)")
+    parser.add_argument("--max-copy-tokens", type=int, metavar="N",
+                        help="a copy is flagged at most this many words after it starts (default: the "
+                        "policy's, else 50 or the index's guarantee if larger)")
+    parser.add_argument("--mode", choices=["block", "cite"],
+                        help="one action for every source, instead of --policy: block never lets a copy "
+                        "past the limit; cite lets it through and names the source")
+
+
+def _guard_of(args: argparse.Namespace, index: Any) -> Any:
+    from wherefrom.guard import CopyGuard, GuardPolicy
+
+    if args.policy and args.mode:
+        from wherefrom.errors import BadInputError
+
+        raise BadInputError("--policy and --mode go separately: give one")
+    policy = GuardPolicy.load(args.policy) if args.policy else GuardPolicy.everything(args.mode) if args.mode else None
+    return CopyGuard.from_index(index, args.max_copy_tokens, policy)
+
+
+def _proxy(args: argparse.Namespace) -> int:
+    from wherefrom.errors import BadInputError
+    from wherefrom.serve.auth import KeyRing, load_api_keys
+    from wherefrom.serve.cli import LOOPBACK
+
+    uvicorn = require("uvicorn", "the guard proxy", "serve")
+    from wherefrom.guard.proxy import make_app
+
+    keys = load_api_keys(args.api_keys) if args.api_keys else None
+    if keys is None and args.host not in LOOPBACK:
+        raise BadInputError(f"--host {args.host}: without --api-keys the proxy listens on 127.0.0.1 only; give --api-keys FILE")
+    if not args.upstream.startswith(("http://", "https://")):
+        raise BadInputError(f"--upstream {args.upstream}: give the server's URL, e.g. http://127.0.0.1:8080")
+    guard = _guard_of(args, _open(args.index))
+    app = make_app(guard, args.upstream, KeyRing(keys) if keys else None)
+    listener = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((args.host, args.port))
+    except OSError as error:
+        listener.close()
+        raise BadInputError(
+            f"--host {args.host} --port {args.port}: cannot listen there ({error.strerror}); choose another --port"
+        ) from None
+    print(f"wherefrom guard proxy for {args.upstream} at http://{args.host}:{args.port}/v1 "
+          f"(copies past {guard.max_copy_tokens} words)", file=sys.stderr, flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listener])
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -241,11 +318,15 @@ def _canary(args: argparse.Namespace) -> int:
 
 
 def _guard(args: argparse.Namespace) -> int:
-    from wherefrom.guard import CopyGuard, make_processor
+    from wherefrom.errors import BadInputError
+    from wherefrom.guard import make_processor
 
+    missing = [f"--{name}" for name in ("model", "index", "prompt") if not getattr(args, name)]
+    if missing:
+        raise BadInputError(f"wherefrom guard: {', '.join(missing)} needed (or use 'wherefrom guard proxy')")
     index = _open(args.index)
     model = _load(args.model, args)
-    guard = CopyGuard.from_index(index, args.max_copy_tokens, args.mode)
+    guard = _guard_of(args, index)
     processor: Any = make_processor(guard, model.tokenizer, args.top_k)
     torch = __import__("torch")
     ids = torch.tensor([model.encode(args.prompt)[0]])

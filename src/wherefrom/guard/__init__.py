@@ -1,11 +1,12 @@
-"""Decode-time guard: stop (or cite) a model's output when it would extend a copy of a source
-beyond N normal-form tokens. `CopyGuard` is stack-independent; `make_processor` wraps it as a
-transformers LogitsProcessor (needs the `audit` extra)."""
+"""Decode-time guard over a wherefrom index: stop, cite or allow a model's output when it would
+extend a copy of a source beyond N normal-form tokens, by the source's licence. `CopyGuard` is
+stack-independent; `make_processor` wraps it as a transformers LogitsProcessor (the `audit`
+extra); `wherefrom.guard.proxy` guards any OpenAI-compatible server (the `serve` extra)."""
 
-from wherefrom.guard.base import Citation, CopyGuard, CopyHit, GuardMode
-from wherefrom.guard.ngrams import NgramTable
+from wherefrom.guard.base import Citation, CopyGuard, CopyHit, GuardState
+from wherefrom.guard.policy import GuardPolicy, licence_class
 
-__all__ = ["Citation", "CopyGuard", "CopyHit", "GuardMode", "NgramTable", "make_processor"]
+__all__ = ["Citation", "CopyGuard", "CopyHit", "GuardPolicy", "GuardState", "licence_class", "make_processor"]
 
 
 def make_processor(guard: CopyGuard, tokenizer: object, top_k: int = 64) -> object:
