@@ -113,13 +113,13 @@ def _register_study(commands: Any) -> None:
     study.add_argument("--out", type=Path, required=True, help="study folder (created; reused to resume)")
     study.add_argument("--quick", action="store_true",
                        help=f"a few-minute study: sizes {','.join(QUICK_SIZES)}, duplicates 1,4,16, 8 passages "
-                       "and 2 canaries per count, 20,000 base tokens, 4 epochs, vocabulary 1024")
+                       "and 2 canaries per count, 20,000 base tokens, 20 epochs, vocabulary 1024")
     study.add_argument("--sizes", help=f"LAYERSxWIDTH shapes, comma-separated (default {','.join(FULL_SIZES)})")
     study.add_argument("--duplicates", help="copies of each planted passage and canary (default 1,2,4,8,16,32,64)")
-    study.add_argument("--passages", type=int, help="passages planted per count, as many held out (default 16)")
+    study.add_argument("--passages", type=int, help="passages planted per count, as many held out (default 12)")
     study.add_argument("--canaries", type=int, help="canaries planted per count, as many held out (default 4)")
-    study.add_argument("--base-tokens", type=int, help="corpus tokens trained on once per epoch (default 200000)")
-    study.add_argument("--epochs", type=int, help="passes over the training set, the same for every model (default 5)")
+    study.add_argument("--base-tokens", type=int, help="corpus tokens trained on once per epoch (default 150000)")
+    study.add_argument("--epochs", type=int, help="passes over the training set, the same for every model (default 8)")
     study.add_argument("--seed", type=int, help="seed of the data split, canaries, initialization and order (default 0)")
     study.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     study.set_defaults(audit_run=_study)

@@ -59,11 +59,11 @@ class StudyConfig:
     corpus: tuple[str, ...]
     sizes: tuple[ModelShape, ...]
     duplicates: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64)
-    passages: int = 16
+    passages: int = 12
     canaries: int = 4
-    base_tokens: int = 200_000
-    epochs: int = 5
-    batch_size: int = 32
+    base_tokens: int = 150_000
+    epochs: int = 8
+    batch_size: int = 16
     learning_rate: float = 2e-3
     vocab_size: int = 2048
     seed: int = 0
@@ -94,7 +94,7 @@ class StudyConfig:
                 passages=8,
                 canaries=2,
                 base_tokens=20_000,
-                epochs=4,
+                epochs=20,
                 vocab_size=1024,
                 quick=True,
             )
@@ -246,7 +246,9 @@ class StudyRun:
     measured_now: list[str] = field(default_factory=list)
 
 
-def run_study(config: StudyConfig, folder: Path, log: Callable[[str], None] | None = None, threads: int = 1) -> StudyRun:
+def run_study(
+    config: StudyConfig, folder: Path, log: Callable[[str], None] | None = None, threads: int = 1
+) -> StudyRun:
     """Run (or resume) the study in `folder` and write its report there."""
     from wherefrom.audit.model import _torch
     from wherefrom.audit.study_report import write_report
@@ -349,7 +351,9 @@ def prepare_training_set(config: StudyConfig, folder: Path, log: Callable[[str],
     for uid, title, uri, text in documents:
         ids = tokenizer(text, add_special_tokens=False)["input_ids"]
         for start in range(0, len(ids) - PASSAGE_TOKENS + 1, PASSAGE_TOKENS):
-            chunks.append((uid, title, uri, (start, start + PASSAGE_TOKENS), tuple(ids[start : start + PASSAGE_TOKENS])))
+            chunks.append(
+                (uid, title, uri, (start, start + PASSAGE_TOKENS), tuple(ids[start : start + PASSAGE_TOKENS]))
+            )
     if len(chunks) < measured + 1:
         raise BadInputError(
             f"{', '.join(config.corpus)}: {len(chunks)} passages of {PASSAGE_TOKENS} tokens, "
@@ -358,9 +362,7 @@ def prepare_training_set(config: StudyConfig, folder: Path, log: Callable[[str],
     rng = random.Random(config.seed)
     rng.shuffle(chunks)
     counts = [c for c in config.duplicates for _ in range(config.passages)] + [0] * config.passages
-    passages = tuple(
-        Passage(i, copies, *chunks[i][:4], chunks[i][4]) for i, copies in enumerate(counts)
-    )
+    passages = tuple(Passage(i, copies, *chunks[i][:4], chunks[i][4]) for i, copies in enumerate(counts))
     base_chunks = chunks[measured : measured + max(1, config.base_tokens // PASSAGE_TOKENS)]
     base = tuple(Passage(measured + i, 1, *c[:4], c[4]) for i, c in enumerate(base_chunks))
     # the alphabet and the names are drawn from the merged tokens (ids past the 256 bytes and the
@@ -432,9 +434,14 @@ def _index_training_set(training_set: TrainingSet, folder: Path, log: Callable[[
     if not done.exists():
         shutil.rmtree(target, ignore_errors=True)  # an interrupted build is redone whole
         summary = build_index(
-            [folder / "training_set.jsonl"], target, config=IndexConfig(min_tokens=PLANTED_INDEX_MIN_TOKENS), kind="text"
+            [folder / "training_set.jsonl"],
+            target,
+            config=IndexConfig(min_tokens=PLANTED_INDEX_MIN_TOKENS),
+            kind="text",
         )
-        done.write_text(json.dumps({"documents": getattr(summary, "documents", None)}, default=str) + "\n", encoding="utf-8")
+        done.write_text(
+            json.dumps({"documents": getattr(summary, "documents", None)}, default=str) + "\n", encoding="utf-8"
+        )
         log(f"index: {target}")
     return Index.open(target)
 
@@ -484,7 +491,11 @@ def _trained_model(
     log(f"{name}: training {total:,} parameters on {len(rows):,} rows x {config.epochs} epochs")
     started = time.monotonic()
     stats = train(model, rows, config.plan(), model_folder / "partial.pt", log)
-    stats |= {"seconds": round(time.monotonic() - started, 1), "rows": len(rows), "tokens_seen": int((rows[:, 1:] != IGNORE).sum()) * config.epochs}
+    stats |= {
+        "seconds": round(time.monotonic() - started, 1),
+        "rows": len(rows),
+        "tokens_seen": int((rows[:, 1:] != IGNORE).sum()) * config.epochs,
+    }
     save_finished(model, model_folder, {"parameters": total, "non_embedding_parameters": non_embedding} | stats)
     run.trained_now.append(name)
     from wherefrom.audit.model import LanguageModel

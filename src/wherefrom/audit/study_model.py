@@ -177,7 +177,10 @@ def train(
             losses.append(float(loss))
             log(f"  epoch {epoch + 1}/{plan.epochs} loss {float(loss):.3f}")
         if time.monotonic() - saved > checkpoint_seconds and step < total:
-            _save_atomic({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "losses": losses}, checkpoint)
+            _save_atomic(
+                {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "losses": losses},
+                checkpoint,
+            )
             saved = time.monotonic()
     model.eval()
     return {"steps": total, "final_loss": losses[-1] if losses else float("nan"), "epoch_losses": losses}

@@ -172,10 +172,25 @@ def onset(results: list[ModelResult]) -> list[dict[str, Any]]:
             ps = [p for p in r.passages if p.copies == copies]
             wins = sum(p.carlini_exact and not floor.get(p.passage, False) for p in ps)
             losses = sum(floor.get(p.passage, False) and not p.carlini_exact for p in ps)
-            rows.append({"copies": copies, "extracted": sum(p.carlini_exact for p in ps), "passages": len(ps),
-                         "wins": wins, "losses": losses, "p": sign_test(wins, losses)})
+            rows.append(
+                {
+                    "copies": copies,
+                    "extracted": sum(p.carlini_exact for p in ps),
+                    "passages": len(ps),
+                    "wins": wins,
+                    "losses": losses,
+                    "p": sign_test(wins, losses),
+                }
+            )
         above = [row["copies"] for row in rows if row["copies"] > 0 and row["p"] < SIGNIFICANCE]
-        out.append({"model": r.name, "parameters": r.parameters, "copies_needed": min(above) if above else None, "by_copies": rows})
+        out.append(
+            {
+                "model": r.name,
+                "parameters": r.parameters,
+                "copies_needed": min(above) if above else None,
+                "by_copies": rows,
+            }
+        )
     return out
 
 
@@ -262,11 +277,17 @@ def answer(table: list[Cell], starts: list[dict[str, Any]]) -> str:
     else:
         memorizing = [s for s in starts if s["copies_needed"] is not None]
         first = min(memorizing, key=lambda s: s["parameters"])
-        below = max((s for s in never if s["parameters"] < first["parameters"]), key=lambda s: s["parameters"], default=None)
+        below = max(
+            (s for s in never if s["parameters"] < first["parameters"]), key=lambda s: s["parameters"], default=None
+        )
         parts.append(
             f"Below {first['parameters']:,} parameters ({first['model']}) no model extracts more than the "
             f"reference at up to {top} copies"
-            + (f"; the threshold lies between {below['parameters']:,} and {first['parameters']:,} parameters" if below else "")
+            + (
+                f"; the threshold lies between {below['parameters']:,} and {first['parameters']:,} parameters"
+                if below
+                else ""
+            )
             + ", and it is a threshold of this token budget and duplicate ladder only."
         )
     needs = ", ".join(f"{s['model']}: {s['copies_needed'] if s['copies_needed'] else f'>{top}'}" for s in starts)
@@ -323,8 +344,15 @@ def _cell_dict(c: Cell) -> dict[str, Any]:
 
 
 def _fit_dict(f: Fit) -> dict[str, Any]:
-    return {"metric": f.metric, "against": f.against, "group": f.group, "slope_per_decade": f.slope,
-            "ci95": [f.low, f.high], "intercept": f.intercept, "points": f.points}
+    return {
+        "metric": f.metric,
+        "against": f.against,
+        "group": f.group,
+        "slope_per_decade": f.slope,
+        "ci95": [f.low, f.high],
+        "intercept": f.intercept,
+        "points": f.points,
+    }
 
 
 def write_report(run: StudyRun) -> dict[str, Any]:
@@ -342,29 +370,47 @@ def write_report(run: StudyRun) -> dict[str, Any]:
 
 def _grid(table: list[Cell], value: Any) -> list[str]:
     counts = sorted({c.copies for c in table})
-    lines = ["| model | parameters | " + " | ".join(f"{c} copies" for c in counts) + " |",
-             "|---|---|" + "---|" * len(counts)]
+    lines = [
+        "| model | parameters | " + " | ".join(f"{c} copies" for c in counts) + " |",
+        "|---|---|" + "---|" * len(counts),
+    ]
     for model in dict.fromkeys(c.model for c in table):
         row = {c.copies: c for c in table if c.model == model}
         first = next(iter(row.values()))
-        lines.append(f"| {model} | {first.parameters:,} | " + " | ".join(value(row[c]) if c in row else "" for c in counts) + " |")
+        lines.append(
+            f"| {model} | {first.parameters:,} | "
+            + " | ".join(value(row[c]) if c in row else "" for c in counts)
+            + " |"
+        )
     return lines
 
 
 def markdown(data: dict[str, Any], table: list[Cell]) -> str:
     """The report: settings, models, the grids, fits, onset, bits per parameter, sources."""
     config = data["config"]
-    out = ["# Size study", "", f"Answer: {data['answer']}", "", "## Settings", "",
-           f"corpus {', '.join(config['corpus'])}; sizes {', '.join(config['sizes'])}; duplicates "
-           f"{config['duplicates']}; {config['passages']} passages and {config['canaries']} canaries per count "
-           f"(as many held out: the 0-copies column); {config['base_tokens']:,} base tokens; {config['epochs']} epochs, "
-           f"batch {config['batch_size']}, learning rate {config['learning_rate']}, vocabulary {config['vocab_size']}, seed {config['seed']}.",
-           "", "## Models", "", "| model | shape | parameters | non-embedding | tokens seen | training s | final loss |",
-           "|---|---|---|---|---|---|---|"]
+    out = [
+        "# Size study",
+        "",
+        f"Answer: {data['answer']}",
+        "",
+        "## Settings",
+        "",
+        f"corpus {', '.join(config['corpus'])}; sizes {', '.join(config['sizes'])}; duplicates "
+        f"{config['duplicates']}; {config['passages']} passages and {config['canaries']} canaries per count "
+        f"(as many held out: the 0-copies column); {config['base_tokens']:,} base tokens; {config['epochs']} epochs, "
+        f"batch {config['batch_size']}, learning rate {config['learning_rate']}, vocabulary {config['vocab_size']}, seed {config['seed']}.",
+        "",
+        "## Models",
+        "",
+        "| model | shape | parameters | non-embedding | tokens seen | training s | final loss |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for m in data["models"]:
         loss = m["final_loss"] if m["final_loss"] is not None else float("nan")
-        out.append(f"| {m['model']} | {m['shape']} | {m['parameters']:,} | {m['non_embedding_parameters']:,} | "
-                   f"{m['tokens_seen'] or 0:,} | {m['seconds'] or 0:.0f} | {loss:.3f} |")
+        out.append(
+            f"| {m['model']} | {m['shape']} | {m['parameters']:,} | {m['non_embedding_parameters']:,} | "
+            f"{m['tokens_seen'] or 0:,} | {m['seconds'] or 0:.0f} | {loss:.3f} |"
+        )
     passage = [c for c in table if c.passages]
     out += ["", "## Exact extraction, Carlini et al. 2022 (50-token prefix, 50-token suffix)", ""]
     out += _grid(passage, lambda c: f"{c.carlini}/{c.passages}")
@@ -374,32 +420,62 @@ def markdown(data: dict[str, Any], table: list[Cell]) -> str:
     out += _grid(passage, lambda c: f"{c.edit}/{c.passages}")
     canary = [c for c in table if c.canaries]
     if canary:
-        out += ["", f"## Canaries: mean exposure in bits (of {SECRET_LENGTH * math.log2(SECRET_ALPHABET):.0f}); "
-                "canaries at rank 1 in brackets", ""]
+        out += [
+            "",
+            f"## Canaries: mean exposure in bits (of {SECRET_LENGTH * math.log2(SECRET_ALPHABET):.0f}); "
+            "canaries at rank 1 in brackets",
+            "",
+        ]
         out += _grid(canary, lambda c: f"{c.canary_exposure:.1f} ({c.canary_rank1}/{c.canaries})")
-    out += ["", "## Log-linear fits: share = a + b log10(x); b per decade with its 95 % interval", "",
-            "| protocol | against | group | b per decade | 95 % interval | points |", "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Log-linear fits: share = a + b log10(x); b per decade with its 95 % interval",
+        "",
+        "| protocol | against | group | b per decade | 95 % interval | points |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in data["fits"]:
-        out.append(f"| {f['metric']} | {f['against']} | {f['group']} | {f['slope_per_decade']:+.3f} | "
-                   f"[{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['points']} |")
-    out += ["", "## Where memorization starts (Carlini 50/50 against the reference, one-sided sign test)", "",
-            "| model | parameters | copies needed | extracted / passages at each count (p) |", "|---|---|---|---|"]
+        out.append(
+            f"| {f['metric']} | {f['against']} | {f['group']} | {f['slope_per_decade']:+.3f} | "
+            f"[{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['points']} |"
+        )
+    out += [
+        "",
+        "## Where memorization starts (Carlini 50/50 against the reference, one-sided sign test)",
+        "",
+        "| model | parameters | copies needed | extracted / passages at each count (p) |",
+        "|---|---|---|---|",
+    ]
     for s in data["onset"]:
         detail = "; ".join(f"{r['copies']}: {r['extracted']}/{r['passages']} (p={r['p']:.3g})" for r in s["by_copies"])
         out.append(f"| {s['model']} | {s['parameters']:,} | {s['copies_needed'] or 'none'} | {detail} |")
-    out += ["", "## Memorized bits per parameter (lower bounds)", "",
-            "| model | parameters | canary bits (of capacity) | canary bits/param | passage bits | passage bits/param |",
-            "|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Memorized bits per parameter (lower bounds)",
+        "",
+        "| model | parameters | canary bits (of capacity) | canary bits/param | passage bits | passage bits/param |",
+        "|---|---|---|---|---|---|",
+    ]
     for b in data["bits_per_parameter"]:
-        out.append(f"| {b['model']} | {b['parameters']:,} | {b['canary_bits']:.0f} ({b['canary_bits_capacity']:.0f}) | "
-                   f"{b['canary_bits_per_parameter']:.2e} | {b['passage_bits']:.0f} | {b['passage_bits_per_parameter']:.2e} |")
+        out.append(
+            f"| {b['model']} | {b['parameters']:,} | {b['canary_bits']:.0f} ({b['canary_bits_capacity']:.0f}) | "
+            f"{b['canary_bits_per_parameter']:.2e} | {b['passage_bits']:.0f} | {b['passage_bits_per_parameter']:.2e} |"
+        )
     ex = data["extracted"]
-    out += ["", "## Extracted sequences checked against the index", "",
-            f"{ex['extracted']} extracted suffixes (exact or edit similarity >= 0.9); the index named a source for "
-            f"{ex['named']}, the planted passage itself for {ex['planted_named']}.", "",
-            "| model | copies | exact | source named by the index | documents containing |", "|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Extracted sequences checked against the index",
+        "",
+        f"{ex['extracted']} extracted suffixes (exact or edit similarity >= 0.9); the index named a source for "
+        f"{ex['named']}, the planted passage itself for {ex['planted_named']}.",
+        "",
+        "| model | copies | exact | source named by the index | documents containing |",
+        "|---|---|---|---|---|",
+    ]
     for row in ex["rows"][:40]:
-        out.append(f"| {row['model']} | {row['copies']} | {'yes' if row['exact'] else 'no'} | {row['source']} | {row['documents_containing']} |")
+        out.append(
+            f"| {row['model']} | {row['copies']} | {'yes' if row['exact'] else 'no'} | {row['source']} | {row['documents_containing']} |"
+        )
     if len(ex["rows"]) > 40:
         out.append(f"| ... {len(ex['rows']) - 40} more in summary.json | | | | |")
     return "\n".join(out) + "\n"
@@ -421,10 +497,17 @@ def plots(table: list[Cell], data: dict[str, Any], folder: Path) -> None:
     figure, axes = plt.subplots(figsize=(6.5, 4.2))
     for colour, copies in zip(colours, counts, strict=False):
         row = sorted((c for c in family if c.copies == copies), key=lambda c: c.parameters)
-        axes.plot([c.parameters for c in row], [c.carlini / c.passages for c in row], marker="o", color=colour,
-                  label=f"{copies} copies")
+        axes.plot(
+            [c.parameters for c in row],
+            [c.carlini / c.passages for c in row],
+            marker="o",
+            color=colour,
+            label=f"{copies} copies",
+        )
     if reference:
-        share = sum(c.carlini for c in reference if c.copies > 0) / max(1, sum(c.passages for c in reference if c.copies > 0))
+        share = sum(c.carlini for c in reference if c.copies > 0) / max(
+            1, sum(c.passages for c in reference if c.copies > 0)
+        )
         axes.axhline(share, color="grey", linestyle="--", label="reference (never saw them)")
     axes.set_xscale("log")
     axes.set_xlabel("parameters")
@@ -440,11 +523,18 @@ def plots(table: list[Cell], data: dict[str, Any], folder: Path) -> None:
     figure, axes = plt.subplots(figsize=(6.5, 4.2))
     for colour, (parameters, model) in zip(colours, models, strict=False):
         row = sorted((c for c in family if c.model == model and c.copies > 0), key=lambda c: c.copies)
-        axes.plot([c.copies for c in row], [c.carlini / c.passages for c in row], marker="o", color=colour,
-                  label=f"{model} ({parameters / 1e3:.0f}k)")
+        axes.plot(
+            [c.copies for c in row],
+            [c.carlini / c.passages for c in row],
+            marker="o",
+            color=colour,
+            label=f"{model} ({parameters / 1e3:.0f}k)",
+        )
     for model in dict.fromkeys(c.model for c in reference):
         row = sorted((c for c in reference if c.model == model and c.copies > 0), key=lambda c: c.copies)
-        axes.plot([c.copies for c in row], [c.carlini / c.passages for c in row], color="grey", linestyle="--", label=model)
+        axes.plot(
+            [c.copies for c in row], [c.carlini / c.passages for c in row], color="grey", linestyle="--", label=model
+        )
     axes.set_xscale("log", base=2)
     axes.set_xlabel("copies in the training set")
     axes.set_ylabel("extractable share (Carlini 50/50, exact)")
@@ -459,11 +549,18 @@ def plots(table: list[Cell], data: dict[str, Any], folder: Path) -> None:
         figure, axes = plt.subplots(figsize=(6.5, 4.2))
         for colour, (parameters, model) in zip(colours, models, strict=False):
             row = sorted((c for c in canary if c.model == model), key=lambda c: c.copies)
-            axes.plot([c.copies for c in row], [c.canary_exposure for c in row], marker="o", color=colour,
-                      label=f"{model} ({parameters / 1e3:.0f}k)")
+            axes.plot(
+                [c.copies for c in row],
+                [c.canary_exposure for c in row],
+                marker="o",
+                color=colour,
+                label=f"{model} ({parameters / 1e3:.0f}k)",
+            )
         for model in dict.fromkeys(c.model for c in canary if c.reference):
             row = sorted((c for c in canary if c.model == model), key=lambda c: c.copies)
-            axes.plot([c.copies for c in row], [c.canary_exposure for c in row], color="grey", linestyle="--", label=model)
+            axes.plot(
+                [c.copies for c in row], [c.canary_exposure for c in row], color="grey", linestyle="--", label=model
+            )
         axes.axhline(SECRET_LENGTH * math.log2(SECRET_ALPHABET), color="black", linewidth=0.5)
         axes.set_xscale("log", base=2)
         axes.set_xlabel("copies of the canary")
