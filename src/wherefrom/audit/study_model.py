@@ -148,12 +148,12 @@ def train(
     optimizer = torch.optim.AdamW(model.parameters(), lr=plan.learning_rate, weight_decay=0.0, betas=(0.9, 0.95))
     per_epoch = math.ceil(len(rows) / plan.batch_size)
     total = plan.steps(len(rows))
-    step, losses = 0, []
+    step, losses, running = 0, [], 0.0
     if checkpoint.exists():
         state = torch.load(checkpoint, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        step, losses = state["step"], state["losses"]
+        step, losses, running = state["step"], state["losses"], state.get("running", 0.0)
         log(f"  resumed at step {step}/{total}")
     model.train()
     saved = time.monotonic()
@@ -173,12 +173,20 @@ def train(
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         step += 1
+        running += float(loss.detach())
         if within == per_epoch - 1:
-            losses.append(float(loss))
-            log(f"  epoch {epoch + 1}/{plan.epochs} loss {float(loss):.3f}")
+            losses.append(running / per_epoch)
+            running = 0.0
+            log(f"  epoch {epoch + 1}/{plan.epochs} mean loss {losses[-1]:.3f}")
         if time.monotonic() - saved > checkpoint_seconds and step < total:
             _save_atomic(
-                {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step, "losses": losses},
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "step": step,
+                    "losses": losses,
+                    "running": running,
+                },
                 checkpoint,
             )
             saved = time.monotonic()
