@@ -181,3 +181,31 @@ def test_fit_sign_test_and_wilson_by_hand():
     low, high = wilson(0, 16)
     assert low == 0.0
     assert high == pytest.approx(0.1936, abs=1e-3)
+
+
+def _result(name: str, parameters: int, onset: int | None, reference: bool = False):
+    from wherefrom.audit.study import ModelResult, PassageOutcome
+
+    passages, number = [], 0
+    for copies in (0, 1, 4, 16, 64):
+        for _ in range(8):
+            hit = onset is not None and 0 < onset <= copies
+            passages.append(PassageOutcome(number, copies, hit, 1.0 if hit else 0.1, 0.0, hit, 1.0, 100.0, ""))
+            number += 1
+    return ModelResult(name, name, reference, parameters, parameters // 2, {}, tuple(passages), ())
+
+
+def test_onset_and_its_exponent_on_made_up_results():
+    from wherefrom.audit.study_report import onset, onset_exponent
+
+    results = [
+        _result("small", 10_000, None),
+        _result("mid", 100_000, 64),
+        _result("large", 1_000_000, 4),
+        _result("reference", 1_000_000, None, reference=True),
+    ]
+    needed = {s["model"]: s["copies_needed"] for s in onset(results)}
+    assert needed == {"small": None, "mid": 64, "large": 4}
+    fit = onset_exponent(results, draws=50)
+    assert fit["exponent"] == pytest.approx(math.log10(4 / 64) / 1)  # one decade of parameters
+    assert fit["ci95"][0] == pytest.approx(fit["exponent"])  # all-or-nothing cells resample to themselves

@@ -194,6 +194,66 @@ def onset(results: list[ModelResult]) -> list[dict[str, Any]]:
     return out
 
 
+def _copies_needed(pairs: dict[int, np.ndarray]) -> int | None:
+    """The fewest copies at which a model extracts more than the reference (sign test);
+    `pairs[copies]` is a [passages, 2] bool array of (model extracts, reference extracts)."""
+    for copies in sorted(pairs):
+        cell = pairs[copies]
+        wins = int(np.sum(cell[:, 0] & ~cell[:, 1]))
+        losses = int(np.sum(cell[:, 1] & ~cell[:, 0]))
+        if sign_test(wins, losses) < SIGNIFICANCE:
+            return copies
+    return None
+
+
+def onset_exponent(results: list[ModelResult], draws: int = 1000, seed: int = 0) -> dict[str, Any] | None:
+    """How the copies needed for extraction fall with size: the slope of log10(copies needed)
+    against log10(parameters) over the models that extract at some count, with a 2.5-97.5 %
+    interval from resampling every cell's passages (a draw counts when at least two models
+    reach their onset). Counts come from a ladder, so each onset is known to a factor of the
+    ladder's step; the slope inherits that coarseness."""
+    reference = next((r for r in results if r.reference), None)
+    if reference is None:
+        return None
+    floor = {p.passage: p.carlini_exact for p in reference.passages}
+    family = []
+    for r in results:
+        if r.reference:
+            continue
+        pairs = {}
+        for copies in sorted({p.copies for p in r.passages if p.copies > 0}):
+            pairs[copies] = np.array(
+                [(p.carlini_exact, floor.get(p.passage, False)) for p in r.passages if p.copies == copies], dtype=bool
+            )
+        family.append((r.name, r.parameters, pairs))
+
+    def slope(points: list[tuple[int, int]]) -> float | None:
+        if len({p for p, _ in points}) < 2:
+            return None
+        x = np.log10([p for p, _ in points])
+        y = np.log10([c for _, c in points])
+        return float(np.polyfit(x, y, 1)[0])
+
+    observed = [(name, parameters, _copies_needed(pairs)) for name, parameters, pairs in family]
+    point = slope([(p, c) for _, p, c in observed if c is not None])
+    if point is None:
+        return {"exponent": None, "ci95": None, "points": observed, "draws_with_fit": 0}
+    rng = np.random.default_rng(seed)
+    slopes = []
+    for _ in range(draws):
+        resampled = []
+        for _, parameters, pairs in family:
+            drawn = {c: cell[rng.integers(0, len(cell), len(cell))] for c, cell in pairs.items()}
+            needed = _copies_needed(drawn)
+            if needed is not None:
+                resampled.append((parameters, needed))
+        value = slope(resampled)
+        if value is not None:
+            slopes.append(value)
+    low, high = np.percentile(slopes, [2.5, 97.5]) if slopes else (float("nan"), float("nan"))
+    return {"exponent": point, "ci95": [float(low), float(high)], "points": observed, "draws_with_fit": len(slopes)}
+
+
 def bits_per_parameter(results: list[ModelResult]) -> list[dict[str, Any]]:
     """Memorized information, two lower bounds (Morris et al. 2025's measure on data of known
     entropy, and against a reference model on natural text):
@@ -255,7 +315,7 @@ def extracted_sources(results: list[ModelResult]) -> dict[str, Any]:
     return {"extracted": len(rows), "named": named, "rows": rows, "planted_named": planted_named}
 
 
-def answer(table: list[Cell], starts: list[dict[str, Any]]) -> str:
+def answer(table: list[Cell], starts: list[dict[str, Any]], exponent: dict[str, Any] | None = None) -> str:
     """The study's reply to "is there a size below which a model does not memorize?"."""
     if not starts:
         return "no family member was measured"
@@ -292,6 +352,25 @@ def answer(table: list[Cell], starts: list[dict[str, Any]]) -> str:
         )
     needs = ", ".join(f"{s['model']}: {s['copies_needed'] if s['copies_needed'] else f'>{top}'}" for s in starts)
     parts.append(f"Copies needed to extract above the reference (p < {SIGNIFICANCE}): {needs}.")
+    reference = {c.copies: c for c in table if c.reference and c.canaries}
+    for s in never:
+        mine = {c.copies: c for c in table if c.model == s["model"] and c.canaries and c.copies > 0}
+        if mine:
+            most = max(mine)
+            floor = reference[most].canary_exposure if most in reference else float("nan")
+            top_row = next(row for row in s["by_copies"] if row["copies"] == max(r["copies"] for r in s["by_copies"]))
+            parts.append(
+                f"{s['model']} extracts {top_row['extracted']}/{top_row['passages']} passages at {top_row['copies']} "
+                f"copies (not above the reference at p < {SIGNIFICANCE}), yet its canaries planted {most} times "
+                f"reach {mine[most].canary_exposure:.1f} bits of exposure (reference {floor:.1f}; "
+                f"{SECRET_LENGTH * math.log2(SECRET_ALPHABET):.0f} is the most)."
+            )
+    if exponent and exponent["exponent"] is not None:
+        low, high = exponent["ci95"]
+        parts.append(
+            f"The copies needed scale as parameters^{exponent['exponent']:.2f} "
+            f"(95 % interval {low:.2f} to {high:.2f}): a smaller model needs more copies, not none."
+        )
     return " ".join(parts)
 
 
@@ -316,9 +395,10 @@ def summary(run: StudyRun) -> dict[str, Any]:
         "cells": [_cell_dict(c) for c in table],
         "fits": [_fit_dict(f) for f in fits(table, run.config.seed)],
         "onset": starts,
+        "onset_exponent": onset_exponent(run.results, seed=run.config.seed),
         "bits_per_parameter": bits_per_parameter(run.results),
         "extracted": extracted_sources(run.results),
-        "answer": answer(table, starts),
+        "answer": answer(table, starts, onset_exponent(run.results, seed=run.config.seed)),
     }
 
 
@@ -449,6 +529,14 @@ def markdown(data: dict[str, Any], table: list[Cell]) -> str:
     for s in data["onset"]:
         detail = "; ".join(f"{r['copies']}: {r['extracted']}/{r['passages']} (p={r['p']:.3g})" for r in s["by_copies"])
         out.append(f"| {s['model']} | {s['parameters']:,} | {s['copies_needed'] or 'none'} | {detail} |")
+    exponent = data.get("onset_exponent")
+    if exponent and exponent["exponent"] is not None:
+        out += [
+            "",
+            f"log10(copies needed) = c + s log10(parameters): s = {exponent['exponent']:+.2f}, 95 % interval "
+            f"[{exponent['ci95'][0]:+.2f}, {exponent['ci95'][1]:+.2f}] ({exponent['draws_with_fit']} of 1000 resamples "
+            "had two or more models with an onset).",
+        ]
     out += [
         "",
         "## Memorized bits per parameter (lower bounds)",
