@@ -431,12 +431,18 @@ def _index_training_set(training_set: TrainingSet, folder: Path, log: Callable[[
     from wherefrom.index import Index, build_index
 
     target, done = folder / "index", folder / "index.done"
+    # a passage planted d times is in d documents; fingerprints in more documents than the
+    # common threshold keep only their count, and the check could no longer name the source
+    most_copies = max((p.copies for p in training_set.passages), default=1)
+    config = IndexConfig(
+        min_tokens=PLANTED_INDEX_MIN_TOKENS, common_threshold=max(IndexConfig().common_threshold, 4 * most_copies)
+    )
     if not done.exists():
         shutil.rmtree(target, ignore_errors=True)  # an interrupted build is redone whole
         summary = build_index(
             [folder / "training_set.jsonl"],
             target,
-            config=IndexConfig(min_tokens=PLANTED_INDEX_MIN_TOKENS),
+            config=config,
             kind="text",
         )
         done.write_text(

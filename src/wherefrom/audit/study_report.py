@@ -332,7 +332,7 @@ def answer(table: list[Cell], starts: list[dict[str, Any]], exponent: dict[str, 
     elif len(never) == len(starts):
         parts.append(
             f"No family member extracts more than the reference at any count up to {top} copies: "
-            "in this data no model memorizes measurably, so no threshold can be placed."
+            "no extraction threshold can be placed in this range."
         )
     else:
         memorizing = [s for s in starts if s["copies_needed"] is not None]
@@ -341,14 +341,14 @@ def answer(table: list[Cell], starts: list[dict[str, Any]], exponent: dict[str, 
             (s for s in never if s["parameters"] < first["parameters"]), key=lambda s: s["parameters"], default=None
         )
         parts.append(
-            f"Below {first['parameters']:,} parameters ({first['model']}) no model extracts more than the "
-            f"reference at up to {top} copies"
+            f"At up to {top} copies, no model below {first['parameters']:,} parameters ({first['model']}) extracts "
+            "significantly more passages than the reference"
             + (
-                f"; the threshold lies between {below['parameters']:,} and {first['parameters']:,} parameters"
+                f"; the boundary lies between {below['parameters']:,} and {first['parameters']:,} parameters"
                 if below
                 else ""
             )
-            + ", and it is a threshold of this token budget and duplicate ladder only."
+            + ". It is a boundary of this token budget and duplicate ladder, not of size alone."
         )
     needs = ", ".join(f"{s['model']}: {s['copies_needed'] if s['copies_needed'] else f'>{top}'}" for s in starts)
     parts.append(f"Copies needed to extract above the reference (p < {SIGNIFICANCE}): {needs}.")
