@@ -84,7 +84,7 @@ def test_more_copies_more_extraction_and_the_floors_stay_at_zero(study):
 def test_results_exist_and_name_the_source_of_every_extracted_sequence(study):
     folder = study.folder
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    for name in ("study_parameters.png", "study_duplicates.png", "study_canaries.png"):
+    for name in ("study_parameters.png", "study_duplicates.png", "study_canaries.png", "study_onset.png"):
         assert (folder / name).read_bytes()[:4] == b"\x89PNG"
     extracted = summary["extracted"]
     assert extracted["extracted"] >= 3

@@ -570,7 +570,7 @@ def markdown(data: dict[str, Any], table: list[Cell]) -> str:
 
 
 def plots(table: list[Cell], data: dict[str, Any], folder: Path) -> None:
-    """study_parameters.png, study_duplicates.png, study_canaries.png."""
+    """study_parameters.png, study_duplicates.png, study_canaries.png, study_onset.png."""
     from wherefrom.errors import require
 
     matplotlib = require("matplotlib", "the study plots", "audit")
@@ -656,4 +656,45 @@ def plots(table: list[Cell], data: dict[str, Any], folder: Path) -> None:
         axes.legend(fontsize=7)
         figure.tight_layout()
         figure.savefig(folder / "study_canaries.png", dpi=110)
+        plt.close(figure)
+
+    starts = data["onset"]
+    if starts:
+        top = max(c.copies for c in family)
+        figure, axes = plt.subplots(figsize=(6.5, 4.2))
+        found = [(s["parameters"], s["copies_needed"]) for s in starts if s["copies_needed"]]
+        censored = [s["parameters"] for s in starts if not s["copies_needed"]]
+        if found:
+            axes.plot(
+                *zip(*found, strict=True), marker="o", linestyle="none", color="C0", label="copies needed (p < 0.05)"
+            )
+        if censored:
+            axes.plot(
+                censored,
+                [top * 1.4] * len(censored),
+                marker="^",
+                linestyle="none",
+                color="C3",
+                label=f"none up to {top} copies",
+            )
+        exponent = data.get("onset_exponent")
+        if exponent and exponent["exponent"] is not None and len(found) >= 2:
+            x = np.log10([p for p, _ in found])
+            y = np.log10([c for _, c in found])
+            intercept = float(np.mean(y) - exponent["exponent"] * np.mean(x))
+            grid = np.linspace(x.min(), x.max(), 20)
+            axes.plot(
+                10**grid,
+                10 ** (intercept + exponent["exponent"] * grid),
+                color="C0",
+                linewidth=0.8,
+                label=f"slope {exponent['exponent']:.2f}",
+            )
+        axes.set_xscale("log")
+        axes.set_yscale("log", base=2)
+        axes.set_xlabel("parameters")
+        axes.set_ylabel("copies needed to extract above the reference")
+        axes.legend(fontsize=7)
+        figure.tight_layout()
+        figure.savefig(folder / "study_onset.png", dpi=110)
         plt.close(figure)
