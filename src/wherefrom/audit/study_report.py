@@ -44,9 +44,11 @@ class Cell:
 
 @dataclass(frozen=True, slots=True)
 class Fit:
-    """share = intercept + slope * log10(x), least squares over the points; the interval is the
-    2.5-97.5 % range of the slope over draws of every cell's share from its Jeffreys posterior
-    Beta(k + 1/2, n - k + 1/2), so that a cell of 0/16 still carries its uncertainty."""
+    """share = intercept + slope * log10(x), least squares. `slope` and its interval are the
+    median and the 2.5-97.5 % range of the slope over draws of every cell's share from its
+    Jeffreys posterior Beta(k + 1/2, n - k + 1/2), so that a cell of 0/12 or 12/12 still
+    carries its uncertainty; the posterior pulls such cells inwards, so `observed`, the slope
+    through the observed shares, can lie outside that range when many cells are at 0 or 1."""
 
     metric: str
     against: str
@@ -56,6 +58,7 @@ class Fit:
     high: float
     intercept: float
     points: int
+    observed: float
 
 
 def cells(results: list[ModelResult]) -> list[Cell]:
@@ -91,12 +94,14 @@ def _fit(metric: str, against: str, group: str, xs: list[float], ks: list[int], 
     x = np.log10(np.asarray(xs, dtype=np.float64))
     k, n = np.asarray(ks, dtype=np.float64), np.asarray(ns, dtype=np.float64)
     design = np.stack([np.ones_like(x), x], axis=1)
-    intercept, slope = np.linalg.lstsq(design, k / n, rcond=None)[0]
+    intercept, observed = np.linalg.lstsq(design, k / n, rcond=None)[0]
     rng = np.random.default_rng(seed)
     draws = rng.beta(k + 0.5, n - k + 0.5, size=(DRAWS, len(x)))
     slopes = np.linalg.lstsq(design, draws.T, rcond=None)[0][1]
-    low, high = np.percentile(slopes, [2.5, 97.5])
-    return Fit(metric, against, group, float(slope), float(low), float(high), float(intercept), len(x))
+    low, median, high = np.percentile(slopes, [2.5, 50, 97.5])
+    return Fit(
+        metric, against, group, float(median), float(low), float(high), float(intercept), len(x), float(observed)
+    )
 
 
 def fits(table: list[Cell], seed: int = 0) -> list[Fit]:
@@ -429,6 +434,7 @@ def _fit_dict(f: Fit) -> dict[str, Any]:
         "against": f.against,
         "group": f.group,
         "slope_per_decade": f.slope,
+        "slope_on_observed_shares": f.observed,
         "ci95": [f.low, f.high],
         "intercept": f.intercept,
         "points": f.points,
@@ -511,13 +517,13 @@ def markdown(data: dict[str, Any], table: list[Cell]) -> str:
         "",
         "## Log-linear fits: share = a + b log10(x); b per decade with its 95 % interval",
         "",
-        "| protocol | against | group | b per decade | 95 % interval | points |",
-        "|---|---|---|---|---|---|",
+        "| protocol | against | group | b per decade (posterior median) | 95 % interval | b on observed shares | points |",
+        "|---|---|---|---|---|---|---|",
     ]
     for f in data["fits"]:
         out.append(
             f"| {f['metric']} | {f['against']} | {f['group']} | {f['slope_per_decade']:+.3f} | "
-            f"[{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['points']} |"
+            f"[{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['slope_on_observed_shares']:+.3f} | {f['points']} |"
         )
     out += [
         "",
