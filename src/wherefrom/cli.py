@@ -122,8 +122,6 @@ def _run_index(args: argparse.Namespace) -> int:
         if args.index_command == "build":
             config = IndexConfig(min_tokens=args.min_tokens, hash_only=args.hash_only,
                                  common_threshold=args.common_threshold)
-        if args.jobs < 1:
-            raise WherefromError(f"--jobs {args.jobs}: must be at least 1")
         summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
                               kind=args.kind, jobs=args.jobs, add=args.index_command == "add")
         if args.json:

@@ -11,6 +11,7 @@ by the next build; the previously published index is never touched.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import fcntl
 import multiprocessing
@@ -33,10 +34,22 @@ from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo, SegmentSummary
 from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
-from wherefrom.normalize import get_normalizer
+from wherefrom.normalize import NormalForm, get_normalizer
 from wherefrom.records import Document, Provenance
 
 BATCH = 32
+# A batch also ends at this many characters, so a worker holds a bounded amount of text.
+BATCH_CHARS = 8 << 20
+# Texts are normalized in windows of this many characters (see normal_form); the tokens
+# ending within _CUT_MARGIN of a window's end are read again from the next window.
+WINDOW_CHARS = 1 << 20
+_CUT_MARGIN = 256
+
+
+def max_jobs() -> int:
+    """The most worker processes a build starts: more than a few per core only adds memory
+    (each worker holds a batch of documents) and scheduling, never speed."""
+    return 4 * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +74,42 @@ class BuildSummary:
         }
 
 
+def normal_form(document: Document) -> NormalForm:
+    """The normal form of a sequence document. A long text is normalized a window at a time
+    (the text normal form restarts at any token start, so the tokens are the same), which
+    keeps the normalizer's working memory to one window whatever the document's size."""
+    normalizer = get_normalizer(document.kind, document.language)
+    content = document.content
+    if document.kind != "text" or len(content) <= WINDOW_CHARS or not normalizer.restartable:
+        return normalizer.normalize(content)
+    ids, starts, ends = [], [], []
+    begin, size = 0, WINDOW_CHARS
+    while begin < len(content):
+        end = begin + size
+        form = normalizer.normalize(content[begin:end])
+        if end >= len(content):
+            keep = len(form)
+        else:
+            # Keep the tokens that end well before the cut (the last ones may continue past
+            # it) and restart at the first token dropped.
+            keep = min(int(np.searchsorted(form.ends, size - _CUT_MARGIN, side="right")), len(form) - 1)
+            if keep <= 0:
+                size *= 2  # one token (or none) in the window: widen it
+                continue
+        ids.append(form.ids[:keep])
+        starts.append(form.starts[:keep] + begin)
+        ends.append(form.ends[:keep] + begin)
+        if end >= len(content):
+            break
+        begin, size = begin + int(form.starts[keep]), WINDOW_CHARS
+    if not ids:
+        return NormalForm.empty()
+    return NormalForm(np.concatenate(ids), np.concatenate(starts), np.concatenate(ends))
+
+
 def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFingerprints:
     """Normalize one sequence document and winnow its k-gram hashes (all channels)."""
-    form = get_normalizer(document.kind, document.language).normalize(document.content)
+    form = normal_form(document)
     k, w = config.window(document.kind)
     hashes = kgram_hashes(form.ids, k, CHANNEL_SALT[document.kind])
     chosen = winnow(hashes, w)
@@ -96,13 +142,29 @@ def _is_sequence(kind: str) -> bool:
 
 def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
     batch: list[Document] = []
+    chars = 0
     for document in documents:
         batch.append(document)
-        if len(batch) >= BATCH:
+        chars += len(document.content) + len(document.data or b"")
+        if len(batch) >= BATCH or chars >= BATCH_CHARS:
             yield batch, config
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch, config
+
+
+def _ordered_map(
+    pool: Any, batches: Iterator[tuple[list[Document], IndexConfig]], ahead: int
+) -> Iterator[list[tuple[Document, DocumentFingerprints | None]]]:
+    """`pool.imap` with at most `ahead` batches in flight: imap's feeder reads its whole
+    input ahead, which for a large corpus means holding every document in memory."""
+    pending: collections.deque[Any] = collections.deque()
+    for batch in batches:
+        pending.append(pool.apply_async(_fingerprint_batch, (batch,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 @contextlib.contextmanager
@@ -157,6 +219,10 @@ def build_index(
     """Index `sources` into a new segment of `index_dir` (created unless `add`)."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
+    if not 1 <= jobs <= max_jobs():
+        raise BadInputError(
+            f"--jobs {jobs}: must be between 1 and {max_jobs()} (4 per CPU core of this machine)"
+        )
     if not sources:
         raise BadInputError("no source given: name files, folders, JSONL/Parquet files, repositories or packages")
     for source in sources:
@@ -194,12 +260,15 @@ def _build(
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
     try:
         batches = _batches(documents, config)
-        results = pool.imap(_fingerprint_batch, batches) if pool else map(_fingerprint_batch, batches)
+        results = _ordered_map(pool, batches, 2 * jobs) if pool else map(_fingerprint_batch, batches)
         for batch in results:
             for document, fingerprints in batch:
                 uid = document.uid
                 if uid in seen:
                     skips.skip("duplicate", f"{document.provenance.uri}: indexed twice")
+                    continue
+                if manifest.has_uid(uid):
+                    skips.skip("already indexed", f"{document.provenance.uri}: already in {index_dir}")
                     continue
                 if fingerprints is None:
                     part = parts.get(document.kind)

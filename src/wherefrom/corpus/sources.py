@@ -9,7 +9,7 @@ from pathlib import Path
 
 from wherefrom import kinds
 from wherefrom.corpus import archives, files, git, records
-from wherefrom.corpus.base import SkipLog
+from wherefrom.corpus.base import SkipLog, clean_document, refusal
 from wherefrom.errors import BadInputError
 from wherefrom.records import Document, Provenance
 
@@ -22,13 +22,15 @@ def read_sources(
     sources: list[str | Path], defaults: Provenance, kind: str, skips: SkipLog
 ) -> Iterator[Document]:
     """Documents of every source, in order. A missing source is an error before anything is
-    read; unreadable parts of a source are skipped and counted."""
+    read; unreadable parts of a source are skipped and counted. Every string of every
+    Document can be stored as UTF-8."""
     paths = [Path(s) for s in sources]
     for path in paths:
         if not path.exists():
             raise BadInputError(f"{path}: no such file or folder")
     for path in paths:
-        yield from _read_one(path, defaults, kind, skips)
+        for document in _read_one(path, defaults, kind, skips):
+            yield clean_document(document)
 
 
 def _read_one(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
@@ -37,6 +39,10 @@ def _read_one(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> It
             yield from git.read_repository(path, defaults, kind, skips)
         else:
             yield from read_folder(path, defaults, kind, skips)
+        return
+    refused = refusal(path, None)
+    if refused is not None:
+        skips.skip(*refused)
     elif is_container(path.name):
         yield from read_container(path, defaults, kind, skips)
     else:
@@ -60,12 +66,17 @@ def read_container(path: Path, defaults: Provenance, kind: str, skips: SkipLog) 
 
 def read_folder(root: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
     """Every file under `root` in name order; a file that only describes works of a media
-    kind (an image's sidecar JSON) is read with the work, not as one."""
+    kind (an image's sidecar JSON) is read with the work, not as one. Links are followed
+    only to regular files inside `root`; folders are never entered through a link."""
     for folder, subfolders, names in os.walk(root, onerror=lambda e: skips.skip("unreadable", f"{e.filename}: {e.strerror}")):
         subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_FOLDERS)
         for name in sorted(names):
             path = Path(folder, name)
             if kinds.is_metadata_file(path):
+                continue
+            refused = refusal(path, root)
+            if refused is not None:
+                skips.skip(*refused)
                 continue
             if is_container(name):
                 yield from read_container(path, defaults, kind, skips)

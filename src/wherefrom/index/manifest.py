@@ -177,6 +177,10 @@ class Manifest:
             raise KeyError(doc_id)
         return DocumentRow.from_tuple(row)
 
+    def has_uid(self, uid: str) -> bool:
+        """Whether a published document has this uid (the same work from the same place)."""
+        return self._db.execute("SELECT 1 FROM documents WHERE uid = ? LIMIT 1", (uid,)).fetchone() is not None
+
     def document_by_uid(self, uid: str) -> DocumentRow:
         row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE uid = ? LIMIT 1", (uid,)).fetchone()
         if row is None:
