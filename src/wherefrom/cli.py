@@ -140,7 +140,8 @@ def _run_index(args: argparse.Namespace) -> int:
         return 0
     with Index.open(args.index, verify=args.index_command == "verify") as index:
         if args.index_command == "verify":
-            print(f"{args.index}: {len(index.segments)} segment(s), every checksum matches")
+            rows = index.verify()
+            print(f"{args.index}: {len(index.segments)} segment(s) and {rows} manifest row(s), every checksum matches")
             return 0
         stats = index.stats()
     if args.json:
