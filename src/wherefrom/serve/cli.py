@@ -95,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         f"wherefrom serving {args.index} at http://{args.host}:{args.port}/ (API docs at /docs)",
         file=sys.stderr,
     )
-    # The access log records method, path and status only: never headers, so never a key.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # The access log records method, path and status only: never headers, so never a key;
+    # a key put in the query string (refused with 400) is redacted from the logged path.
+    import logging
+
+    from wherefrom.serve.auth import RedactKeys
+
+    logging.getLogger("uvicorn.access").addFilter(RedactKeys())
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", timeout_keep_alive=5)
     return 0

@@ -4,6 +4,7 @@ threads checks run in, the stream sessions; and the one error shape of every ans
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,11 +47,51 @@ def error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
+MAX_LISTED_ERRORS = 10
+MAX_JSON_DEPTH = 64
+
+
+def malformed_json(body: bytes) -> str | None:
+    """Why a JSON request body is refused before it is parsed for a route, or None. The
+    parser would otherwise recurse into 2,000 nested arrays or convert an integer of
+    thousands of digits and answer with a plain-text 500."""
+    depth = deepest = 0
+    in_string = escaped = False
+    brackets = body.count(b"[") + body.count(b"{")
+    for byte in body if brackets > MAX_JSON_DEPTH else b"":
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_JSON_DEPTH:
+                return f"JSON body nested more than {MAX_JSON_DEPTH} deep"
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    try:
+        json.loads(body)
+    except ValueError as problem:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        return f"body is not valid JSON: {str(problem)[:200]}"
+    return None
+
+
 def validation_error(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    """A 422 listing the first few problems (80,000 unknown fields answer in a few hundred
+    bytes, not megabytes) and how many there were."""
     parts, fields = [], []
-    for e in errors:
+    for e in list(errors)[:MAX_LISTED_ERRORS]:
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
         name = ".".join(loc) or "body"
         fields.append(name)
         parts.append(f"field '{name}': {e.get('msg', 'invalid')}")
+    more = len(errors) - len(parts)
+    if more > 0:
+        parts.append(f"and {more} more problem(s)")
     return error(422, "; ".join(parts), fields=fields)
