@@ -7,6 +7,7 @@ tokens (or, in a hash-only index, estimated from the fingerprints alone).
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -311,12 +312,18 @@ def _merge_near(found: list[Found], gap: int, min_similarity: float) -> list[Fou
 
 def _best_per_region(found: list[Found]) -> list[Found]:
     """One match per (input span, source): of overlapping regions of one document, the
-    longest, most similar one."""
+    longest, most similar one. Kept regions of one document never overlap, so a region is
+    compared with its two neighbours among them: linear in a query that repeats a copied
+    phrase thousands of times."""
     merged = sorted(found, key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
     kept: list[Found] = []
+    spans: dict[int, list[tuple[int, int]]] = {}
     for f in merged:
-        if any(g.doc_id == f.doc_id and f.q0 < g.q1 and g.q0 < f.q1 for g in kept):
+        taken = spans.setdefault(f.doc_id, [])
+        at = bisect.bisect_left(taken, (f.q0, f.q1))
+        if any(taken[i][0] < f.q1 and f.q0 < taken[i][1] for i in (at - 1, at) if 0 <= i < len(taken)):
             continue
+        taken.insert(at, (f.q0, f.q1))
         kept.append(f)
     return kept
 
