@@ -29,6 +29,11 @@ class IncompatibleIndexError(WherefromError):
     """The index was built with parameters or a format this code cannot query as asked."""
 
 
+class CheckCancelledError(WherefromError):
+    """A check stopped between candidates because its caller gave up on it (the service's
+    time budget ran out): the work ends instead of holding a thread."""
+
+
 class MissingExtraError(WherefromError):
     """An optional capability whose dependencies are not installed."""
 

@@ -8,11 +8,16 @@ tokens (or, in a hash-only index, estimated from the fingerprints alone).
 from __future__ import annotations
 
 import bisect
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from wherefrom.config import CheckOptions
+from wherefrom.errors import CheckCancelledError
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
@@ -26,6 +31,28 @@ SLACK = 32
 # since a k-gram found all over the corpus is shared by chance (and never in a hash-only
 # index, which has no tokens to verify them against).
 LONE_SEED_PLACES = 4
+
+
+_limits = threading.local()
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Checks run in this thread inside the block stop with CheckCancelledError once
+    `time.monotonic()` passes `at`: the service gives up on a check at its budget, and the
+    work must stop too, not hold a thread that later checks wait for."""
+    saved = getattr(_limits, "at", None)
+    _limits.at = at
+    try:
+        yield
+    finally:
+        _limits.at = saved
+
+
+def _stop_if_late() -> None:
+    at = getattr(_limits, "at", None)
+    if at is not None and time.monotonic() > at:
+        raise CheckCancelledError("the check was stopped at its time budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +139,7 @@ def find_copies(
     # ones: structure-only groups come last and are skipped there.
     explained = np.zeros(len(form), dtype=bool)
     for candidate in sorted(candidates, key=lambda c: c.exact_seeds == 0):
+        _stop_if_late()
         if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
         if candidate.exact_seeds == 0 and (

@@ -8,12 +8,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from wherefrom.errors import BadInputError, WherefromError, require
+from wherefrom.errors import BadInputError, CheckCancelledError, WherefromError, require
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY = 1_000_000
 DEFAULT_SNIPPET_CHARS = 300
 DEFAULT_TIME_BUDGET_S = 10.0
+# Source text one client may read through /v1/sources per window: about 66 snippets an
+# hour, plenty to look at the sources of many reports, far from rebuilding a book.
+DEFAULT_SOURCE_BUDGET_CHARS = 20_000
+DEFAULT_SOURCE_WINDOW_S = 3600.0
 _PUBLIC = ("/healthz", "/", "/static/", "/favicon.ico")
 # Sent with every response, errors included: no content sniffing, no framing by other
 # sites, scripts and styles from this origin only, no referrer leaking a checked input's
@@ -35,10 +39,13 @@ def create_app(
     snippet_chars: int = DEFAULT_SNIPPET_CHARS,
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     workers: int | None = None,
+    source_budget_chars: int = DEFAULT_SOURCE_BUDGET_CHARS,
+    source_window_s: float = DEFAULT_SOURCE_WINDOW_S,
 ) -> Any:
     """The service over the index at `index_path`. `api_keys` (plain keys or `sha256:<hex>`):
     every route but /healthz and the page needs `Authorization: Bearer <key>`; None leaves
-    the API open (the CLI then binds to 127.0.0.1 only)."""
+    the API open (the CLI then binds to 127.0.0.1 only). One client reads at most
+    `source_budget_chars` characters of sources through /v1/sources per `source_window_s`."""
     require("fastapi", "the service", "serve")
     from concurrent.futures import ThreadPoolExecutor
 
@@ -51,15 +58,21 @@ def create_app(
     from wherefrom.index import Index
     from wherefrom.serve.auth import KeyRing
     from wherefrom.serve.routes import router
-    from wherefrom.serve.state import ServiceState, error, validation_error
+    from wherefrom.serve.state import ServiceState, SourceBudget, error, validation_error
 
     if snippet_chars < 1:
         raise BadInputError(f"snippet_chars {snippet_chars}: must be at least 1")
     if max_body_bytes < 1:
         raise BadInputError(f"max_body_bytes {max_body_bytes}: must be at least 1")
+    if source_budget_chars < snippet_chars or source_window_s <= 0:
+        raise BadInputError(
+            f"source budget {source_budget_chars} characters per {source_window_s:g} s: the budget must hold "
+            f"at least one snippet ({snippet_chars}) and the window be positive"
+        )
     state = ServiceState(
         index=Index.open(index_path), keys=KeyRing(api_keys), snippet_chars=snippet_chars,
         max_body_bytes=max_body_bytes, time_budget_s=time_budget_s,
+        source_budget=SourceBudget(source_budget_chars, source_window_s),
     )
     if workers:
         state.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wherefrom-check")
@@ -111,7 +124,8 @@ def create_app(
         return error(400, str(exc))
 
     @app.exception_handler(TimeoutError)
-    async def on_timeout(_request: Request, _exc: TimeoutError) -> JSONResponse:
+    @app.exception_handler(CheckCancelledError)
+    async def on_timeout(_request: Request, _exc: Exception) -> JSONResponse:
         return error(
             503, f"the check took longer than the {state.time_budget_s:g} s budget; send a shorter input"
         )

@@ -58,6 +58,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="threads running checks (default 2 x cores, at most 32)",
     )
+    parser.add_argument(
+        "--source-budget",
+        type=int,
+        default=20_000,
+        metavar="CHARS",
+        help="characters of source text one client (API key, or address without keys) may read "
+        "through /v1/sources per --source-window (default 20000); past it, 429 with Retry-After",
+    )
+    parser.add_argument(
+        "--source-window",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="the sliding window of --source-budget, in seconds (default 3600)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -81,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
         snippet_chars=args.snippet_chars,
         time_budget_s=args.time_budget,
         workers=args.workers,
+        source_budget_chars=args.source_budget,
+        source_window_s=args.source_window,
     )
     if keys is None:
         print(

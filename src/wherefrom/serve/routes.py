@@ -4,6 +4,7 @@ ServiceState of its app."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from typing import Annotated, Any, Literal, TypeVar
@@ -111,6 +112,15 @@ async def check(
     return _clamp_snippets(report.to_dict(), state.snippet_chars)
 
 
+def _client(request: Request) -> str:
+    """Who spends a source budget: the API key (as a digest, never kept in clear), or the
+    address when the service runs without keys."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        return "key:" + hashlib.sha256(authorization.encode("utf-8", "replace")).hexdigest()[:32]
+    return "address:" + (request.client.host if request.client else "-")
+
+
 def _source_snippet(text: str, start: int | None, end: int | None, limit: int) -> tuple[str, list[int]]:
     """At most `limit` characters of `text` around [start, end) (the start when no span is
     given), and the [start, end) of the returned window in the source."""
@@ -153,6 +163,15 @@ async def source(
     limit = min(chars or state.snippet_chars, state.snippet_chars)
     text = state.index.text(row.doc_id)
     snippet, window = (None, None) if text is None else _source_snippet(text, start, end, limit)
+    if snippet:
+        wait = state.source_budget.take(_client(request), len(snippet))
+        if wait is not None:
+            budget = state.source_budget
+            return JSONResponse(
+                {"error": f"this client has read {budget.chars:,} characters of sources in the last "
+                          f"{budget.window_s:g} s, the service's budget; retry in {wait:.0f} s"},
+                status_code=429, headers={"Retry-After": str(int(wait + 0.999))},
+            )
     provenance = row.provenance
     return {
         "uid": ref.uid,
@@ -191,15 +210,16 @@ async def stream(request: Request) -> Any:
     started = time.perf_counter()
     limit = state.max_body_bytes * 8
     with session.lock:
-        if len(session.text) + len(body.append) > limit:
+        if session.length + len(body.append) > limit:
             return error(413, f"session {session_id}: the generation is over {limit:,} characters; start a new session")
-        session.text += body.append
-        text = session.text
+        session.append(body.append)
+        text, dropped = session.text, session.dropped
     offset = max(0, len(text) - STREAM_WINDOW_CHARS)
     if offset:
         space = text.find(" ", offset)
         offset = space + 1 if 0 <= space < offset + 200 else offset
     report = await state.run(check_text, state.index, text[offset:], session_id, body.options(state.snippet_chars))
+    offset += dropped
     action = "continue"
     sources: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -224,7 +244,7 @@ async def stream(request: Request) -> Any:
         "action": action,
         "verdict": report.verdict,
         "sources": sources,
-        "chars": len(text),
+        "chars": dropped + len(text),
         "seconds": round(time.perf_counter() - started, 5),
     }
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,10 +17,46 @@ from typing import Any, TypeVar
 from fastapi.responses import JSONResponse
 
 from wherefrom.index import Index
+from wherefrom.match.finder import deadline
 from wherefrom.serve.auth import KeyRing
 from wherefrom.serve.sessions import StreamSessions
 
 T = TypeVar("T")
+
+class SourceBudget:
+    """Characters of source text one client may read through /v1/sources within a sliding
+    window. A snippet is short, but paging its offsets rebuilds a whole work: the budget is
+    what makes "never more than a snippet" hold per client, not per request. Clients are
+    told apart by their API key (by address when the service has no keys); at most
+    `max_clients` are remembered, the longest idle forgotten first."""
+
+    def __init__(self, chars: int, window_s: float, max_clients: int = 10_000) -> None:
+        self.chars, self.window_s, self.max_clients = chars, window_s, max_clients
+        self._spent: OrderedDict[str, deque[tuple[float, int]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, client: str, chars: int) -> float | None:
+        """Record `chars` read by `client` and return None, or return the seconds until
+        the window frees enough of its budget (nothing is recorded then)."""
+        now = time.monotonic()
+        with self._lock:
+            spent = self._spent.pop(client, None) or deque()
+            while spent and spent[0][0] <= now - self.window_s:
+                spent.popleft()
+            used = sum(n for _, n in spent)
+            self._spent[client] = spent
+            if len(self._spent) > self.max_clients:
+                self._spent.popitem(last=False)
+            if used + chars <= self.chars:
+                spent.append((now, chars))
+                return None
+            freed, wait = used + chars - self.chars, 0.0
+            for at, n in spent:
+                freed -= n
+                wait = at + self.window_s - now
+                if freed <= 0:
+                    break
+            return max(wait, 1.0)
 
 
 @dataclass
@@ -30,11 +69,20 @@ class ServiceState:
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=min(32, (os.cpu_count() or 1) * 2), thread_name_prefix="wherefrom-check"))
     sessions: StreamSessions = field(default_factory=StreamSessions)
+    source_budget: SourceBudget = field(default_factory=lambda: SourceBudget(20_000, 3600.0))
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run a check off the event loop, within the time budget (TimeoutError past it)."""
+        """Run a check off the event loop, within the time budget (TimeoutError past it).
+        The check itself stops at the same moment (CheckCancelledError between candidates),
+        so a check given up on frees its thread instead of delaying the next ones."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self.executor, function, *args)
+        stop_at = time.monotonic() + self.time_budget_s
+
+        def bounded() -> T:
+            with deadline(stop_at):
+                return function(*args)
+
+        future = loop.run_in_executor(self.executor, bounded)
         return await asyncio.wait_for(future, timeout=self.time_budget_s)
 
     def close(self) -> None:
