@@ -21,6 +21,11 @@ class IndexMissingError(WherefromError):
     """The index folder does not exist or holds no published index."""
 
 
+class IndexWriteError(WherefromError):
+    """The index folder could not be written (disk full, quota, read-only, I/O error):
+    nothing was published, and the folder is usable for the next build or add."""
+
+
 class IndexCorruptError(WherefromError):
     """A published file does not match its checksum, size or format version."""
 

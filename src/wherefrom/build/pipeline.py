@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import fcntl
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -29,7 +31,7 @@ import numpy as np
 from wherefrom import kinds
 from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
-from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
+from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, IndexWriteError, WherefromError
 from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo, SegmentSummary
@@ -189,15 +191,36 @@ def _open_manifest(index_dir: Path, config: IndexConfig | None, add: bool) -> tu
                 f"{index_dir}: built with {stored.to_json()}; 'add' must use the same parameters"
             )
         return manifest, stored
-    if path.exists() and Manifest(path).segments():
-        raise BadInputError(
-            f"{index_dir}: already holds an index; use 'wherefrom index add' or choose a new folder"
-        )
+    if path.exists():
+        if _published_anything(index_dir, path):
+            raise BadInputError(
+                f"{index_dir}: already holds an index; use 'wherefrom index add' or choose a new folder"
+            )
+        # A first build that failed (disk full, killed) left a manifest that published
+        # nothing: start over, so that folder never blocks the next build.
+        for leftover in (path, path.with_name(path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
     index_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(path, create=True)
     config = config or IndexConfig()
     manifest.set_config(config)
     return manifest, config
+
+
+def _published_anything(index_dir: Path, path: Path) -> bool:
+    """Whether the manifest at `path` records a segment (or, when it cannot be read, whether
+    a published segment folder exists beside it: a damaged index is not started over)."""
+    try:
+        manifest = Manifest(path)
+    except WherefromError:
+        segments = index_dir / "segments"
+        return segments.is_dir() and any(not p.name.startswith(".tmp-") for p in segments.iterdir())
+    try:
+        return bool(manifest.segments())
+    except WherefromError:
+        return True
+    finally:
+        manifest.close()
 
 
 def _remove_unpublished(segments_dir: Path, published: set[str]) -> None:
@@ -230,13 +253,30 @@ def build_index(
             raise BadInputError(f"{source}: no such file or folder")
     if index_dir.exists() and not index_dir.is_dir():
         raise BadInputError(f"{index_dir}: exists and is not a folder")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(index_dir):
-        manifest, config = _open_manifest(index_dir, config, add)
-        try:
-            return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started)
-        finally:
-            manifest.close()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with _writer_lock(index_dir):
+            manifest, config = _open_manifest(index_dir, config, add)
+            try:
+                return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started)
+            finally:
+                manifest.close()
+    except (OSError, sqlite3.OperationalError) as error:
+        raise _write_error(index_dir, error) from None
+
+
+def _write_error(index_dir: Path, error: OSError | sqlite3.OperationalError) -> IndexWriteError:
+    """One line for a write that failed: what the system said, and that nothing was lost."""
+    if isinstance(error, OSError):
+        cause = f"{error.strerror or error} (errno {error.errno})" if error.errno else str(error)
+        if error.errno == errno.EFBIG:
+            cause += ", the file size limit of this process"
+    else:
+        cause = f"SQLite: {error}"
+    return IndexWriteError(
+        f"{index_dir}: cannot write the index: {cause}; nothing was published, the index is as it "
+        "was before this build: free space (or fix the folder) and run it again"
+    )
 
 
 def _build(
@@ -303,10 +343,14 @@ def _build(
         shutil.rmtree(temporary, ignore_errors=True)
         reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"
         raise EmptyCorpusError(f"no document to index in {', '.join(map(str, sources))} ({reasons})")
-    files, meta = writer.finish()
-    for part in parts.values():
-        files += part.finish()
-    write_checksums(temporary, files, {**meta, "config": config.to_json()})
+    try:
+        files, meta = writer.finish()
+        for part in parts.values():
+            files += part.finish()
+        write_checksums(temporary, files, {**meta, "config": config.to_json()})
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
     final = segments_dir / name
     os.rename(temporary, final)
     fsync_path(segments_dir)
