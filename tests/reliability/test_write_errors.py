@@ -42,7 +42,7 @@ def test_a_first_build_that_hits_a_full_disk_leaves_a_folder_the_next_build_acce
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stderr.count("\n") == 1 and "cannot write the index" in failed.stderr
     assert "nothing was published" in failed.stderr
-    code, out, err = run_main("index", "build", corpus, "--index", index)
+    code, _, err = run_main("index", "build", corpus, "--index", index)
     assert code == 0, err
     assert not [p for p in (index / "segments").iterdir() if p.name.startswith(".tmp-")]
 
