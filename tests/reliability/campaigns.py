@@ -162,3 +162,52 @@ def hostile_readers(work: Path, cases: int, seed: int = 0, kinds: tuple[str, ...
         shutil.rmtree(corpus)
         shutil.rmtree(work / f"i{case}", ignore_errors=True)
     return outcomes
+
+
+def _hostile_request(rng: random.Random) -> tuple[str, str, dict, bytes | None]:
+    """(method, path with query, headers, body) of one malformed or hostile request."""
+    junk = rng.choice([
+        b"", b"{", b"[]", b"null", b'"text"', b"{}" * 50, b"[" * 3000, b'{"text": ' + b"9" * 6000 + b"}",
+        json.dumps({"text": 7}).encode(), json.dumps({"text": "x", "kind": "nosuch"}).encode(),
+        json.dumps({"text": PROSE[:400], "min_tokens": rng.choice([-1, 0, 3, 10**30])}).encode(),
+        json.dumps({f"f{i}": i for i in range(rng.choice([10, 5000]))}).encode(),
+        bytes(rng.randrange(256) for _ in range(rng.randint(1, 300))),
+        json.dumps({"append": "word " * rng.randint(0, 3000)}).encode(),
+        json.dumps({"append": 5, "session": ["x"]}).encode(),
+    ])
+    route = rng.choice([
+        ("POST", "/v1/check"), ("POST", "/v1/check?kind=text&max_sources=0"), ("POST", "/v1/stream"),
+        ("GET", "/v1/sources/" + rng.choice(["x", "%00", "a" * 300, "..%2f..%2fetc"]) + "?start=-5&end=a"),
+        ("GET", "/v1/index?api_key=secret"), ("PUT", "/v1/check"), ("GET", "/nosuch"), ("POST", "/healthz"),
+    ])
+    content_type = rng.choice(["application/json", "text/plain", "multipart/form-data; boundary=x", "application/octet-stream", ""])
+    headers = {"content-type": content_type} if content_type else {}
+    return route[0], route[1], headers, junk if route[0] in ("POST", "PUT") else None
+
+
+def service_fuzz(work: Path, cases: int, seed: int = 0) -> Counter[str]:
+    """Malformed and hostile requests against every route of a service over a small index:
+    every answer must be JSON with a status below 500 (a 503 of the time budget aside) and a
+    body of a few kilobytes at most, and carry the security headers."""
+    from fastapi.testclient import TestClient
+
+    from wherefrom.serve.app import SECURITY_HEADERS, create_app
+
+    rng = random.Random(seed)
+    corpus = work / "corpus"
+    corpus.mkdir(parents=True)
+    (corpus / "work.txt").write_text(PROSE)
+    assert run_main("index", "build", corpus, "--index", work / "idx", "--license", "MIT")[0] == 0
+    outcomes: Counter[str] = Counter()
+    with TestClient(create_app(work / "idx"), raise_server_exceptions=False) as client:
+        for _ in range(cases):
+            method, path, headers, body = _hostile_request(rng)
+            response = client.request(method, path, headers=headers, content=body)
+            sound = (
+                (response.status_code < 500 or response.status_code == 503)
+                and response.headers.get("content-type", "").startswith("application/json")
+                and len(response.content) < 64_000
+                and all(response.headers.get(k) == v for k, v in SECURITY_HEADERS.items())
+            )
+            outcomes[("refused" if response.status_code >= 400 else "same") if sound else "wrong"] += 1
+    return outcomes

@@ -19,3 +19,11 @@ def test_damaged_files_of_every_reader_never_end_a_build(tmp_path):
     pytest.importorskip("pyarrow", reason="the Parquet cases need pyarrow: pip install 'wherefrom[parquet]'")
     outcomes = hostile_readers(tmp_path, cases=7 * 12, seed=16, kinds=READER_KINDS)
     assert not any(outcomes[f] for f in FAILURES), outcomes
+
+
+def test_hostile_requests_get_small_json_answers_below_500(tmp_path):
+    pytest.importorskip("fastapi", reason="needs the service: pip install 'wherefrom[serve]'")
+    from tests.reliability.campaigns import service_fuzz
+
+    outcomes = service_fuzz(tmp_path, cases=300, seed=16)
+    assert not any(outcomes[f] for f in FAILURES), outcomes

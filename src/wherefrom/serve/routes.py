@@ -18,7 +18,7 @@ from wherefrom.config import CheckOptions
 from wherefrom.records import verdict_rank
 from wherefrom.serve.models import CheckBody, CheckKind, StreamBody
 from wherefrom.serve.sessions import STREAM_WINDOW_CHARS
-from wherefrom.serve.state import ServiceState, error, validation_error
+from wherefrom.serve.state import ServiceState, error, malformed_json, validation_error
 
 router = APIRouter()
 
@@ -48,10 +48,10 @@ Body = TypeVar("Body", bound=BaseModel)
 
 async def _read_json(request: Request, model: type[Body]) -> Body | JSONResponse:
     raw = await request.body()
-    try:
-        data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        return error(422, f"body: not valid JSON ({e})", fields=["body"])
+    problem = malformed_json(raw or b"null")  # whatever Content-Type the client sent
+    if problem is not None:
+        return error(422, f"body: {problem}", fields=["body"])
+    data = json.loads(raw or b"null")
     if not isinstance(data, dict):
         return error(422, "body: expected a JSON object", fields=["body"])
     try:
