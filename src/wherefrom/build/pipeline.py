@@ -45,6 +45,7 @@ BATCH_CHARS = 8 << 20
 # Texts are normalized in windows of this many characters (see normal_form); the tokens
 # ending within _CUT_MARGIN of a window's end are read again from the next window.
 WINDOW_CHARS = 1 << 20
+WINNOW_CHUNK = 1 << 18  # hashes winnowed at a time (see winnow_in_windows)
 _CUT_MARGIN = 256
 
 
@@ -109,19 +110,34 @@ def normal_form(document: Document) -> NormalForm:
     return NormalForm(np.concatenate(ids), np.concatenate(starts), np.concatenate(ends))
 
 
+def winnow_in_windows(hashes: np.ndarray, w: int) -> np.ndarray:
+    """`winnow(hashes, w)`, computed over pieces of WINNOW_CHUNK hashes that overlap by
+    w - 1, so its working memory (a view and an argmin per window) is one piece's, not the
+    whole document's. Winnowing keeps each window's rightmost minimum, a function of that
+    window alone, and every window lies inside one piece: the union is the same set."""
+    n = len(hashes)
+    if n <= WINNOW_CHUNK + w:
+        return winnow(hashes, w)
+    pieces = [
+        winnow(hashes[start : start + WINNOW_CHUNK + w - 1], w) + start
+        for start in range(0, n - w + 1, WINNOW_CHUNK)
+    ]
+    return np.unique(np.concatenate(pieces))
+
+
 def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFingerprints:
     """Normalize one sequence document and winnow its k-gram hashes (all channels)."""
     form = normal_form(document)
     k, w = config.window(document.kind)
     hashes = kgram_hashes(form.ids, k, CHANNEL_SALT[document.kind])
-    chosen = winnow(hashes, w)
+    chosen = winnow_in_windows(hashes, w)
     keys, positions = [hashes[chosen]], [chosen]
     structure_from = -1
     if form.abstract_ids is not None:
         structure_from = len(chosen)
         k, w = config.window("code-abstract")
         abstract = structure_hashes(form.ids, form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
-        picked = winnow(abstract, w)
+        picked = winnow_in_windows(abstract, w)
         keys.append(abstract[picked])
         positions.append(picked)
     return DocumentFingerprints(
