@@ -24,6 +24,7 @@ from wherefrom.cli import main
 
 PROSE = " ".join(f"the sample work number {i % 13} carries word{i} in it" for i in range(120))
 FAILURES = ("traceback", "wrong")
+FAILED: list[str] = []  # the first failures' messages, for the assertion that reports them
 
 
 def run_main(*args: str | Path) -> tuple[int, str, str]:
@@ -82,8 +83,14 @@ def damaged_index(work: Path, cases: int, seed: int = 0) -> Counter[str]:
         data = bytearray(target.read_bytes())
         _mutate(data, rng)
         target.write_bytes(bytes(data))
-        outcomes[_judge(run_main("check", "--index", copy, "--format", "json", query), expected)] += 1
-        outcomes["verify " + _judge(run_main("index", "verify", "--index", copy), None)] += 1
+        for name, result, baseline in (
+            ("", run_main("check", "--index", copy, "--format", "json", query), expected),
+            ("verify ", run_main("index", "verify", "--index", copy), None),
+        ):
+            verdict = _judge(result, baseline)
+            outcomes[name + verdict] += 1
+            if verdict in FAILURES and len(FAILED) < 20:
+                FAILED.append(f"{target.relative_to(copy)}: {result[2].strip()[-300:]}")
     return outcomes
 
 

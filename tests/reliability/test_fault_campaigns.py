@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reliability.campaigns import FAILURES, READER_KINDS, damaged_index, hostile_readers
+from tests.reliability.campaigns import FAILED, FAILURES, READER_KINDS, damaged_index, hostile_readers
 
 
 def test_a_damaged_index_is_refused_with_one_line_or_answers_the_same(tmp_path):
     outcomes = damaged_index(tmp_path, cases=120, seed=16)
-    assert not any(outcomes[f] or outcomes["verify " + f] for f in FAILURES), outcomes
+    assert not any(outcomes[f] or outcomes["verify " + f] for f in FAILURES), (outcomes, FAILED)
     assert outcomes["refused"] > 60
 
 

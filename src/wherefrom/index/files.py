@@ -50,8 +50,9 @@ CHEAP_VERIFY_BYTES = 64 << 20
 
 
 def damaged(path: Path, what: str) -> IndexCorruptError:
-    """The one message for damage found in a published file."""
-    return IndexCorruptError(f"the index is damaged: {path} ({what}); rebuild it")
+    """The one message for damage found in a published file, on one line (SQLite's own
+    reports span several)."""
+    return IndexCorruptError(f"the index is damaged: {path} ({' '.join(what.split())}); rebuild it")
 
 
 def load_array(folder: Path, name: str) -> np.ndarray:
