@@ -114,3 +114,33 @@ def test_every_variant_of_an_indexed_transparent_drawing_is_found(tmp_path, vari
     report = check_image(index, VARIANTS[variant](), f"{variant}.png")
     assert report.verdict != "original", variant
     assert report.matches and report.matches[0].source.title == "icon"
+
+
+def glyph(kind: str, side: int = 96) -> Image.Image:
+    """A one-colour symbolic icon on a transparent background."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    ink = (46, 52, 54, 255)
+    if kind == "document":
+        draw.rectangle((22, 10, 74, 86), outline=ink, width=6)
+        for y in (30, 44, 58):
+            draw.line((32, y, 64, y), fill=ink, width=4)
+    elif kind == "speaker":
+        draw.polygon([(14, 38), (30, 38), (50, 18), (50, 78), (30, 58), (14, 58)], fill=ink)
+        draw.arc((40, 28, 80, 68), -60, 60, fill=ink, width=6)
+    else:
+        draw.ellipse((14, 14, 82, 82), outline=ink, width=6)
+        draw.line((48, 28, 48, 52), fill=ink, width=6)
+        draw.line((48, 52, 66, 62), fill=ink, width=6)
+    return image
+
+
+def test_flat_glyphs_are_found_as_themselves_and_not_as_each_other(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "segment").mkdir()
+    index = tiny_index(tmp_path / "corpus", tmp_path / "segment", {"document": glyph("document"), "speaker": glyph("speaker")})
+    assert check_image(index, saved(glyph("clock")), "clock.png").verdict == "original"
+    pasted = Image.new("RGBA", (150, 150), (200, 120, 40, 255))
+    pasted.alpha_composite(glyph("speaker"), (30, 24))
+    report = check_image(index, saved(pasted), "pasted.png")
+    assert report.matches and report.matches[0].source.title == "speaker"
