@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import random
 import shutil
 import subprocess
 import tarfile
@@ -136,3 +137,16 @@ def test_a_jsonl_gz_bomb_and_a_200_mb_line_are_skipped_within_the_memory_limit(t
         out.write(b'{"text": "' + GOOD.replace("good", "after").encode() + b'"}\n')
     summary = _build(tmp_path, corpus)
     assert summary["documents"] == 2 and summary["skipped"] == {"too large": 1}
+
+
+def test_a_long_text_file_is_indexed_within_a_bounded_memory(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = [f"w{i}" for i in range(20_000)]
+    rng = random.Random(5)
+    with (corpus / "long.txt").open("w") as out:
+        while out.tell() < 24_000_000:  # 24 MB, about 3.7 M tokens
+            out.write(" ".join(rng.choices(words, k=50_000)) + "\n")
+    outcome = run_cli("index", "build", corpus, "--index", tmp_path / "idx", "--json", memory=1 << 30)
+    assert outcome.returncode == 0, outcome.stderr[-300:]
+    assert outcome.json()["documents"] == 1 and outcome.json()["tokens"] > 3_000_000
