@@ -195,8 +195,6 @@ def _run_index(args: argparse.Namespace) -> int:
         if args.index_command == "build":
             config = IndexConfig(min_tokens=args.min_tokens, hash_only=args.hash_only,
                                  common_threshold=args.common_threshold)
-        if args.jobs < 1:
-            raise WherefromError(f"--jobs {args.jobs}: must be at least 1")
         summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
                               kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
         if args.json:
@@ -217,7 +215,8 @@ def _run_index(args: argparse.Namespace) -> int:
         return 0
     with Index.open(args.index, verify=args.index_command == "verify") as index:
         if args.index_command == "verify":
-            print(f"{args.index}: {len(index.segments)} segment(s), every checksum matches")
+            rows = index.verify()
+            print(f"{args.index}: {len(index.segments)} segment(s) and {rows} manifest row(s), every checksum matches")
             return 0
         stats = index.stats()
     if args.json:

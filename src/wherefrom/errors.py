@@ -21,12 +21,22 @@ class IndexMissingError(WherefromError):
     """The index folder does not exist or holds no published index."""
 
 
+class IndexWriteError(WherefromError):
+    """The index folder could not be written (disk full, quota, read-only, I/O error):
+    nothing was published, and the folder is usable for the next build or add."""
+
+
 class IndexCorruptError(WherefromError):
     """A published file does not match its checksum, size or format version."""
 
 
 class IncompatibleIndexError(WherefromError):
     """The index was built with parameters or a format this code cannot query as asked."""
+
+
+class CheckCancelledError(WherefromError):
+    """A check stopped between candidates because its caller gave up on it (the service's
+    time budget ran out): the work ends instead of holding a thread."""
 
 
 class MissingExtraError(WherefromError):

@@ -209,7 +209,7 @@ def test_the_build_command_takes_a_column_map_and_an_opt_out_list(tmp_path: Path
 def test_limits_apply_while_streaming(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from wherefrom.corpus import records
 
-    monkeypatch.setattr(records, "_MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(records, "MAX_RECORD_BYTES", 4096)
     lines = [json.dumps({"text": "x" * 10_000}), json.dumps({"text": "a record of ordinary size", "url": "https://example.org/ok"})]
     path = tmp_path / "big.jsonl.zst"
     path.write_bytes(zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode()))

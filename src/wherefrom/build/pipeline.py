@@ -11,11 +11,14 @@ by the next build; the previously published index is never touched.
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import errno
 import fcntl
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,15 +33,28 @@ from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.corpus.fields import FieldMap
 from wherefrom.corpus.optout import OptOutList, honour_opt_outs
-from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
+from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, IndexWriteError, WherefromError
 from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo, SegmentSummary
 from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
-from wherefrom.normalize import get_normalizer
+from wherefrom.normalize import NormalForm, get_normalizer
 from wherefrom.records import Document, Provenance
 
 BATCH = 32
+# A batch also ends at this many characters, so a worker holds a bounded amount of text.
+BATCH_CHARS = 8 << 20
+# Texts are normalized in windows of this many characters (see normal_form); the tokens
+# ending within _CUT_MARGIN of a window's end are read again from the next window.
+WINDOW_CHARS = 1 << 20
+WINNOW_CHUNK = 1 << 18  # hashes winnowed at a time (see winnow_in_windows)
+_CUT_MARGIN = 256
+
+
+def max_jobs() -> int:
+    """The most worker processes a build starts: more than a few per core only adds memory
+    (each worker holds a batch of documents) and scheduling, never speed."""
+    return 4 * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,19 +80,67 @@ class BuildSummary:
         }
 
 
+def normal_form(document: Document) -> NormalForm:
+    """The normal form of a sequence document. A long text is normalized a window at a time
+    (the text normal form restarts at any token start, so the tokens are the same), which
+    keeps the normalizer's working memory to one window whatever the document's size."""
+    normalizer = get_normalizer(document.kind, document.language)
+    content = document.content
+    if document.kind != "text" or len(content) <= WINDOW_CHARS or not normalizer.restartable:
+        return normalizer.normalize(content)
+    ids, starts, ends = [], [], []
+    begin, size = 0, WINDOW_CHARS
+    while begin < len(content):
+        end = begin + size
+        form = normalizer.normalize(content[begin:end])
+        if end >= len(content):
+            keep = len(form)
+        else:
+            # Keep the tokens that end well before the cut (the last ones may continue past
+            # it) and restart at the first token dropped.
+            keep = min(int(np.searchsorted(form.ends, size - _CUT_MARGIN, side="right")), len(form) - 1)
+            if keep <= 0:
+                size *= 2  # one token (or none) in the window: widen it
+                continue
+        ids.append(form.ids[:keep])
+        starts.append(form.starts[:keep] + begin)
+        ends.append(form.ends[:keep] + begin)
+        if end >= len(content):
+            break
+        begin, size = begin + int(form.starts[keep]), WINDOW_CHARS
+    if not ids:
+        return NormalForm.empty()
+    return NormalForm(np.concatenate(ids), np.concatenate(starts), np.concatenate(ends))
+
+
+def winnow_in_windows(hashes: np.ndarray, w: int) -> np.ndarray:
+    """`winnow(hashes, w)`, computed over pieces of WINNOW_CHUNK hashes that overlap by
+    w - 1, so its working memory (a view and an argmin per window) is one piece's, not the
+    whole document's. Winnowing keeps each window's rightmost minimum, a function of that
+    window alone, and every window lies inside one piece: the union is the same set."""
+    n = len(hashes)
+    if n <= WINNOW_CHUNK + w:
+        return winnow(hashes, w)
+    pieces = [
+        winnow(hashes[start : start + WINNOW_CHUNK + w - 1], w) + start
+        for start in range(0, n - w + 1, WINNOW_CHUNK)
+    ]
+    return np.unique(np.concatenate(pieces))
+
+
 def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFingerprints:
     """Normalize one sequence document and winnow its k-gram hashes (all channels)."""
-    form = get_normalizer(document.kind, document.language).normalize(document.content)
+    form = normal_form(document)
     k, w = config.window(document.kind)
     hashes = kgram_hashes(form.ids, k, CHANNEL_SALT[document.kind])
-    chosen = winnow(hashes, w)
+    chosen = winnow_in_windows(hashes, w)
     keys, positions = [hashes[chosen]], [chosen]
     structure_from = -1
     if form.abstract_ids is not None:
         structure_from = len(chosen)
         k, w = config.window("code-abstract")
         abstract = structure_hashes(form.ids, form.abstract_ids, k, CHANNEL_SALT["code-abstract"])
-        picked = winnow(abstract, w)
+        picked = winnow_in_windows(abstract, w)
         keys.append(abstract[picked])
         positions.append(picked)
     return DocumentFingerprints(
@@ -99,11 +163,13 @@ def _is_sequence(kind: str) -> bool:
 
 def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
     batch: list[Document] = []
+    chars = 0
     for document in documents:
         batch.append(document)
-        if len(batch) >= BATCH:
+        chars += len(document.content) + len(document.data or b"")
+        if len(batch) >= BATCH or chars >= BATCH_CHARS:
             yield batch, config
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch, config
 
@@ -116,6 +182,20 @@ def _refuse_index_inside(source: Path, index_dir: Path) -> None:
         raise BadInputError(
             f"--index {index_dir}: lies inside the source folder {source}; choose a folder outside it"
         )
+
+
+def _ordered_map(
+    pool: Any, batches: Iterator[tuple[list[Document], IndexConfig]], ahead: int
+) -> Iterator[list[tuple[Document, DocumentFingerprints | None]]]:
+    """`pool.imap` with at most `ahead` batches in flight: imap's feeder reads its whole
+    input ahead, which for a large corpus means holding every document in memory."""
+    pending: collections.deque[Any] = collections.deque()
+    for batch in batches:
+        pending.append(pool.apply_async(_fingerprint_batch, (batch,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
 @contextlib.contextmanager
@@ -140,15 +220,36 @@ def _open_manifest(index_dir: Path, config: IndexConfig | None, add: bool) -> tu
                 f"{index_dir}: built with {stored.to_json()}; 'add' must use the same parameters"
             )
         return manifest, stored
-    if path.exists() and Manifest(path).segments():
-        raise BadInputError(
-            f"{index_dir}: already holds an index; use 'wherefrom index add' or choose a new folder"
-        )
+    if path.exists():
+        if _published_anything(index_dir, path):
+            raise BadInputError(
+                f"{index_dir}: already holds an index; use 'wherefrom index add' or choose a new folder"
+            )
+        # A first build that failed (disk full, killed) left a manifest that published
+        # nothing: start over, so that folder never blocks the next build.
+        for leftover in (path, path.with_name(path.name + "-journal")):
+            leftover.unlink(missing_ok=True)
     index_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(path, create=True)
     config = config or IndexConfig()
     manifest.set_config(config)
     return manifest, config
+
+
+def _published_anything(index_dir: Path, path: Path) -> bool:
+    """Whether the manifest at `path` records a segment (or, when it cannot be read, whether
+    a published segment folder exists beside it: a damaged index is not started over)."""
+    try:
+        manifest = Manifest(path)
+    except WherefromError:
+        segments = index_dir / "segments"
+        return segments.is_dir() and any(not p.name.startswith(".tmp-") for p in segments.iterdir())
+    try:
+        return bool(manifest.segments())
+    except WherefromError:
+        return True
+    finally:
+        manifest.close()
 
 
 def _remove_unpublished(segments_dir: Path, published: set[str]) -> None:
@@ -175,6 +276,10 @@ def build_index(
     source, or `opt_out_list`) are flagged, or left out and counted with `exclude_opted_out`."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
+    if not 1 <= jobs <= max_jobs():
+        raise BadInputError(
+            f"--jobs {jobs}: must be between 1 and {max_jobs()} (4 per CPU core of this machine)"
+        )
     if not sources:
         raise BadInputError("no source given: name files, folders, JSONL/Parquet files, repositories or packages")
     for source in sources:
@@ -183,14 +288,31 @@ def build_index(
         _refuse_index_inside(Path(source), index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise BadInputError(f"{index_dir}: exists and is not a folder")
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(index_dir):
-        manifest, config = _open_manifest(index_dir, config, add)
-        try:
-            reading = _Reading(fields, opt_out_list, exclude_opted_out)
-            return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started, reading)
-        finally:
-            manifest.close()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with _writer_lock(index_dir):
+            manifest, config = _open_manifest(index_dir, config, add)
+            try:
+                reading = _Reading(fields, opt_out_list, exclude_opted_out)
+                return _build(sources, index_dir, manifest, config, defaults or Provenance(), kind, jobs, started, reading)
+            finally:
+                manifest.close()
+    except (OSError, sqlite3.OperationalError) as error:
+        raise _write_error(index_dir, error) from None
+
+
+def _write_error(index_dir: Path, error: OSError | sqlite3.OperationalError) -> IndexWriteError:
+    """One line for a write that failed: what the system said, and that nothing was lost."""
+    if isinstance(error, OSError):
+        cause = f"{error.strerror or error} (errno {error.errno})" if error.errno else str(error)
+        if error.errno == errno.EFBIG:
+            cause += ", the file size limit of this process"
+    else:
+        cause = f"SQLite: {error}"
+    return IndexWriteError(
+        f"{index_dir}: cannot write the index: {cause}; nothing was published, the index is as it "
+        "was before this build: free space (or fix the folder) and run it again"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +349,7 @@ def _build(
     shown = progress.bar("indexing", None, " docs")
     try:
         batches = _batches(documents, config)
-        results = pool.imap(_fingerprint_batch, batches) if pool else map(_fingerprint_batch, batches)
+        results = _ordered_map(pool, batches, 2 * jobs) if pool else map(_fingerprint_batch, batches)
         for batch in results:
             shown.update(len(batch))
             shown.set_postfix_str(f"{corpus_bytes / 1e6:.1f} MB", refresh=False)
@@ -235,6 +357,9 @@ def _build(
                 uid = document.uid
                 if uid in seen:
                     skips.skip("duplicate", f"{document.provenance.uri}: indexed twice")
+                    continue
+                if manifest.has_uid(uid):
+                    skips.skip("already indexed", f"{document.provenance.uri}: already in {index_dir}")
                     continue
                 if fingerprints is None:
                     part = parts.get(document.kind)
@@ -270,10 +395,14 @@ def _build(
         shutil.rmtree(temporary, ignore_errors=True)
         reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"
         raise EmptyCorpusError(f"no document to index in {', '.join(map(str, sources))} ({reasons})")
-    files, meta = writer.finish()
-    for part in parts.values():
-        files += part.finish()
-    write_checksums(temporary, files, {**meta, "config": config.to_json()})
+    try:
+        files, meta = writer.finish()
+        for part in parts.values():
+            files += part.finish()
+        write_checksums(temporary, files, {**meta, "config": config.to_json()})
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
     final = segments_dir / name
     os.rename(temporary, final)
     fsync_path(segments_dir)

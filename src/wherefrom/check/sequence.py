@@ -34,11 +34,43 @@ def _channels(index: Index, options: CheckOptions) -> list[tuple[str, str]]:
     return channels + [("code", lang) for lang in index.languages()[:3]]
 
 
+def refuse_unanswerable(index: Index, options: CheckOptions) -> None:
+    """Options this index cannot answer truthfully are refused, not answered "original".
+
+    `min_tokens` below the index's k: no k-gram of a shorter copy exists, so no such copy
+    can ever be found (between k and the index's guarantee a copy is found when it holds a
+    stored fingerprint, so that range stays allowed). A `language` no lexer knows would read
+    the input as one token."""
+    if options.min_tokens is not None:
+        channel = "music" if options.kind == "music" else "text"
+        k, w = index.config.window(channel)
+        if options.min_tokens < k:
+            raise BadInputError(
+                f"--min-tokens {options.min_tokens}: this index hashes runs of k={k} tokens, so a copy "
+                f"shorter than {k} tokens can never be found; use {k} or more (copies of "
+                f"{k + w - 1} tokens or more are always found), or rebuild "
+                f"the index with a smaller --min-tokens"
+            )
+    if options.language:
+        from pygments.lexers import get_lexer_by_name
+        from pygments.util import ClassNotFound
+
+        try:
+            get_lexer_by_name(options.language)
+        except ClassNotFound:
+            indexed = ", ".join(index.languages()[:8]) or "no code"
+            raise BadInputError(
+                f"--language {options.language!r}: not a known code language; this index holds {indexed} "
+                f"('wherefrom index stats' lists them); any Pygments lexer name works ('pygmentize -L lexers')"
+            ) from None
+
+
 def check_text(index: Index, content: str, name: str = "-", options: CheckOptions | None = None) -> Report:
     """Check one text or code input against the index."""
     options = options or CheckOptions()
     if options.kind in ("image", "music"):
         raise BadInputError(f"{name}: a {options.kind} input is checked from its file, not from text")
+    refuse_unanswerable(index, options)
     matches: list[Match] = []
     commons: list[CommonSpan] = []
     input_tokens = None

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wherefrom import kinds
+from wherefrom.archive import read_bounded
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
 from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, MissingExtraError
@@ -21,9 +22,10 @@ _HEAD_BYTES = 4096
 
 
 def decode_text(data: bytes, where: str) -> str:
-    """Strict UTF-8 (a BOM is dropped); binary content and invalid UTF-8 are errors."""
-    if b"\0" in data[:8192]:
-        raise BadInputError(f"{where}: binary content")
+    """Strict UTF-8 (a BOM is dropped); binary content (a NUL byte anywhere: a text file
+    holds none) and invalid UTF-8 are errors."""
+    if b"\0" in data:
+        raise BadInputError(f"{where}: binary content (a NUL byte at {data.index(0)})")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -67,9 +69,13 @@ def read_file(path: Path, root: Path, defaults: Provenance, kind: str, skips: Sk
         yield from _read_media(path, root, defaults, skips, media)
         return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = read_bounded(handle, MAX_DOCUMENT_BYTES)
     except OSError as error:
         skips.skip("unreadable", f"{path}: {error.strerror or error}")
+        return
+    if data is None:
+        skips.skip("too large", f"{path}: more than {MAX_DOCUMENT_BYTES} bytes")
         return
     provenance = replace(folder_provenance(path.parent, root, defaults), uri=str(path), title=relative)
     document = document_from_bytes(data, path.name, provenance, kind, skips)

@@ -8,53 +8,97 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from wherefrom.archive import MAX_ARCHIVE_BYTES
 from wherefrom.corpus import fields as column_maps
-from wherefrom.corpus.base import SkipLog
+from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, MAX_RECORD_BYTES, SkipLog
 from wherefrom.corpus.provenance import with_license
-from wherefrom.errors import BadInputError, require
+from wherefrom.errors import require
 from wherefrom.records import Document, Kind, LicenseSource, Provenance
 
 
 def read_jsonl(
     path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap | None = None
 ) -> Iterator[Document]:
+    """One Document per line. A line longer than MAX_RECORD_BYTES is skipped while it is
+    read (never held whole), JSON deeper than MAX_JSON_DEPTH is refused before it is parsed,
+    and a compressed file gets the archive budget of decompressed bytes. A column map (and
+    every `.zst` file) goes through the mapped reader."""
     if fields is not None or path.name.lower().endswith(ZSTD_RECORDS):
         yield from _read_mapped_jsonl(path, defaults, kind, skips, fields or column_maps.DOLMA)
         return
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    spent = 0
     try:
         with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
+            for number, raw in enumerate(_lines(handle, MAX_RECORD_BYTES), start=1):
+                where = f"{path}:{number}"
+                if raw is None:
+                    skips.skip("too large", f"{where}: a record of more than {MAX_RECORD_BYTES} bytes")
+                    spent += MAX_RECORD_BYTES
+                    continue
+                spent += len(raw)
+                if spent > MAX_ARCHIVE_BYTES:
+                    skips.skip("archive budget spent", f"{path}: more than {MAX_ARCHIVE_BYTES} bytes read; the rest is skipped")
+                    return
                 if not raw.strip():
                     continue
-                where = f"{path}:{number}"
-                try:
-                    record = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    skips.skip("bad record", f"{where}: not JSON ({error.__class__.__name__}: {error})")
+                record = _parse(raw, where, skips)
+                if record is None:
                     continue
                 document = _document(record, where, path, defaults, kind, skips)
                 if document is not None:
                     yield document
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
         skips.skip("truncated or unreadable file", f"{path}: {error}")
+
+
+def _lines(handle: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+    """The lines of `handle`, each read at most `max_bytes` at a time; None for a line that
+    is longer (the rest of it is read and dropped in bounded pieces)."""
+    while raw := handle.readline(max_bytes + 1):
+        if len(raw) <= max_bytes or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := handle.readline(max_bytes)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def _parse(raw: bytes, where: str, skips: SkipLog) -> Any:
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        # The decoder counts its depth against the interpreter's recursion limit and stops
+        # there, so a line of 100,000 '[' costs a few microseconds and this message.
+        skips.skip("bad record", f"{where}: JSON nested deeper than the parser's limit ({sys.getrecursionlimit()})")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        skips.skip("bad record", f"{where}: not JSON ({error.__class__.__name__}: {error})")
+    except ValueError as error:  # an integer of more digits than int() converts
+        skips.skip("bad record", f"{where}: {error}")
+    return None
 
 
 def read_parquet(
     path: Path, defaults: Provenance, kind: str, skips: SkipLog, fields: column_maps.FieldMap | None = None
 ) -> Iterator[Document]:
+    """One Document per row; a file pyarrow cannot read (empty, truncated, damaged) is
+    skipped and counted, and so is the rest of a file that fails part way."""
     parquet = require("pyarrow.parquet", "reading Parquet", "parquet")
+    import pyarrow
+
+    row = 0
     try:
         table = parquet.ParquetFile(path)
         mapped = column_maps.detect(table.schema_arrow.names, fields)
         make = _document if mapped == column_maps.FieldMap() and fields is None else None
-        row = 0
-        for batch in table.iter_batches(batch_size=1024):
+        for batch in table.iter_batches(batch_size=64):
             for record in batch.to_pylist():
                 row += 1
                 where = f"{path}:row {row}"
@@ -62,8 +106,9 @@ def read_parquet(
                             else mapped.document(record, where, str(path), defaults, kind, skips))
                 if document is not None:
                     yield document
-    except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid, a ValueError
-        raise BadInputError(f"{path}: not a readable Parquet file ({error})") from None
+    except (OSError, ValueError, pyarrow.ArrowException) as error:  # ArrowInvalid is a ValueError
+        where = f"after row {row}" if row else "before its first row"
+        skips.skip("unreadable Parquet", f"{path}: not readable {where} ({error.__class__.__name__}: {error})")
 
 
 def _authors(value: Any) -> tuple[str, ...]:
@@ -86,6 +131,9 @@ def _document(
     if not isinstance(text, str):
         problem = "has no 'text' field" if text is None else f"'text' is {type(text).__name__}, not a string"
         skips.skip("bad record", f"{where}: {problem}")
+        return None
+    if len(text) > MAX_DOCUMENT_BYTES:
+        skips.skip("too large", f"{where}: 'text' of {len(text)} characters, more than {MAX_DOCUMENT_BYTES}")
         return None
     if not text.strip():
         skips.skip("empty", f"{where}: empty 'text'")
@@ -117,7 +165,6 @@ def _document(
 # --- JSONL.zst (Dolma) and any JSONL read through a column map -----------------------------
 
 ZSTD_RECORDS = (".jsonl.zst", ".ndjson.zst", ".json.zst")
-_MAX_LINE_BYTES = 64 << 20  # one record; a longer line is a broken file, not a document
 
 
 def _read_mapped_jsonl(
@@ -135,38 +182,21 @@ def _read_mapped_jsonl(
                 stream = gzip.GzipFile(fileobj=raw_handle)
             else:
                 stream = raw_handle
-            for number, raw in enumerate(_lines(io.BufferedReader(stream)), start=1):
+            for number, raw in enumerate(_lines(io.BufferedReader(stream), MAX_RECORD_BYTES), start=1):
                 where = f"{path}:{number}"
                 if raw is None:
-                    skips.skip("too large", f"{where}: a record of more than {_MAX_LINE_BYTES} bytes")
+                    skips.skip("too large", f"{where}: a record of more than {MAX_RECORD_BYTES} bytes")
                     continue
                 if not raw.strip():
                     continue
-                try:
-                    record = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    skips.skip("bad record", f"{where}: not JSON ({error.__class__.__name__}: {error})")
+                record = _parse(raw, where, skips)
+                if record is None:
                     continue
                 document = fields.document(record, where, str(path), defaults, kind, skips)
                 if document is not None:
                     yield document
     except (OSError, EOFError, gzip.BadGzipFile, zstandard.ZstdError) as error:
         skips.skip("truncated or unreadable file", f"{path}: {error}")
-
-
-def _lines(reader: Any) -> Iterator[bytes | None]:
-    """The lines of a stream, each read at most `_MAX_LINE_BYTES` at a time; None stands
-    for a longer line, whose bytes are read past and dropped."""
-    while True:
-        raw = reader.readline(_MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        if len(raw) > _MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while raw and not raw.endswith(b"\n"):
-                raw = reader.readline(_MAX_LINE_BYTES)
-            yield None
-            continue
-        yield raw
 
 
 class _ZstdFrames(io.RawIOBase):

@@ -96,7 +96,7 @@ def open_image(data: bytes, name: str) -> tuple[Any, str]:
         image = pil.open(io.BytesIO(data))
         image.load()
         fmt = image.format or "image"
-        rgb = image.convert("RGB")
+        rgb = as_seen(image)
     except pil.DecompressionBombError:
         raise BadInputError(f"{name}: image has more than {MAX_PIXELS:,} pixels") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as error:
@@ -104,6 +104,31 @@ def open_image(data: bytes, name: str) -> tuple[Any, str]:
     if rgb.width < 8 or rgb.height < 8:
         raise BadInputError(f"{name}: image is {rgb.width}x{rgb.height}, smaller than 8x8")
     return rgb, fmt
+
+
+def as_seen(image: Any) -> Any:
+    """The first frame as a viewer shows it, in 8-bit RGB: turned by its EXIF orientation,
+    transparency (an alpha channel, or a palette's transparent colour) composited on white,
+    16- and 32-bit samples scaled to 8 bits (a plain conversion clips them to white), CMYK
+    converted. Index and query both read images through here, so a transparent drawing and
+    the same drawing on white are one picture, whatever colour the file stores under its
+    transparent pixels."""
+    from PIL import Image, ImageOps
+
+    image = ImageOps.exif_transpose(image) or image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        import numpy as np
+
+        samples = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or samples.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(samples * (255.0 / top), 0, 255).astype(np.uint8))
+    if "transparency" in image.info and image.mode in ("P", "L", "RGB", "1"):
+        image = image.convert("RGBA")  # a transparent colour becomes an alpha channel
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
 
 
 def image_provenance(path: Path, defaults: Provenance) -> Provenance:

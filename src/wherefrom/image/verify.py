@@ -29,6 +29,14 @@ MIN_CORRELATION = 0.45  # aligned grey levels; unrelated images stay near 0
 PIXEL_MIN_CORRELATION = 0.8
 PIXEL_MIN_EDGES = 0.7
 PIXEL_MIN_SHARED = 0.3
+# A flat graphic (an icon, a glyph, clip art: most of its pixels one background colour)
+# correlates well with any other drawing on the same background, and its few corners find
+# keypoint "inliers" in alike shapes: its outlines must coincide as well, whatever the
+# alignment. Outlines do not depend on the background's colour, so a transparent drawing
+# pasted onto a coloured picture still passes.
+FLAT_SHARE = 0.5  # share of the thumbnail within FLAT_TOLERANCE of its commonest colour
+FLAT_TOLERANCE = 12
+FLAT_MIN_EDGES = 0.7
 HASH_ACCEPT = 8  # whole-image hash distance accepted without keypoints or thumbnail
 SHAPE_TOLERANCE = 0.03  # relative aspect difference of a view that may be the whole source
 
@@ -82,9 +90,10 @@ def verify(segment: ImageSegment, row: int, query: QueryFeatures, *, pixel_searc
                 return verified(method, to_source, None, None)
         return None
     to_thumb = np.diag([thumb.shape[1] / width, thumb.shape[0] / height])  # source -> thumbnail
+    min_edges = FLAT_MIN_EDGES if is_flat(thumb) else -1.0
     for method, to_source in hypotheses:
         agreed = align.agreement(query.rgb, thumb, to_thumb @ to_source)
-        if agreed.correlation >= MIN_CORRELATION:
+        if agreed.correlation >= MIN_CORRELATION and agreed.edges >= min_edges:
             return verified(method, to_source, agreed.tiled_l2, agreed.correlation)
     drawn_over = _drawn_over(distances, width, height)
     if drawn_over is not None:
@@ -107,6 +116,16 @@ def verify(segment: ImageSegment, row: int, query: QueryFeatures, *, pixel_searc
         return None
     agreed, placed = best
     return verified("pixels", np.linalg.inv(to_thumb) @ placed, agreed.tiled_l2, agreed.correlation)
+
+
+def is_flat(thumb: np.ndarray) -> bool:
+    """Whether most of a picture is one colour (the background of a drawing or an icon)."""
+    pixels = thumb.reshape(-1, thumb.shape[-1]).astype(np.int32)
+    bins = (pixels[:, 0] >> 3) << 10 | (pixels[:, 1] >> 3) << 5 | (pixels[:, 2] >> 3)
+    commonest = int(np.argmax(np.bincount(bins, minlength=1 << 15)))
+    centre = np.array([(commonest >> 10) & 31, (commonest >> 5) & 31, commonest & 31]) * 8 + 4
+    near = np.abs(pixels - centre).max(axis=1) <= FLAT_TOLERANCE
+    return float(near.mean()) >= FLAT_SHARE
 
 
 def _drawn_over(views: list[tuple[int, bool, align.Box]], width: int, height: int) -> np.ndarray | None:

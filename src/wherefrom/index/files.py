@@ -35,12 +35,37 @@ def save_array(folder: Path, name: str, array: np.ndarray, dtype: str) -> Path:
     return path
 
 
+# The dtype and number of dimensions every array of a segment is written with
+# (docs/index-format.md); an array read back with another is damaged.
+ARRAY_FORMATS: dict[str, tuple[str, int]] = {
+    "keys": ("<u4", 1), "postings": ("<u4", 1), "token_starts": ("<i8", 1),
+    "common_keys": ("<u4", 1), "common_counts": ("<u4", 1), "doc_ids": ("<i8", 1),
+    "checkpoints": ("<u4", 1), "checkpoint_offsets": ("<i8", 1),
+    "store_rows": ("<i8", 2), "store_blocks": ("<i8", 1),
+}
+# Files up to this size get their crc32 checked on every open, not only by `index verify`:
+# reading them costs less than the query that follows, and a same-size rewrite of a key
+# array otherwise answers "original" without noticing.
+CHEAP_VERIFY_BYTES = 64 << 20
+
+
+def damaged(path: Path, what: str) -> IndexCorruptError:
+    """The one message for damage found in a published file, on one line (SQLite's own
+    reports span several)."""
+    return IndexCorruptError(f"the index is damaged: {path} ({' '.join(what.split())}); rebuild it")
+
+
 def load_array(folder: Path, name: str) -> np.ndarray:
     path = folder / f"{name}.npy"
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as error:
-        raise IndexCorruptError(f"{path}: cannot be read as an array ({error}); rebuild the index") from None
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError, SyntaxError, TypeError) as error:
+        # A damaged .npy header fails in numpy's header parser with any of these.
+        raise damaged(path, f"cannot be read as an array: {error.__class__.__name__}") from None
+    expected = ARRAY_FORMATS.get(name)
+    if expected is not None and (array.dtype.str != np.dtype(expected[0]).str or array.ndim != expected[1]):
+        raise damaged(path, f"holds {array.dtype.str} in {array.ndim} dimension(s), {expected[0]} in {expected[1]} was written")
+    return array
 
 
 def write_checksums(folder: Path, files: list[Path], meta: dict) -> None:
@@ -57,20 +82,28 @@ def write_checksums(folder: Path, files: list[Path], meta: dict) -> None:
 
 
 def verify_checksums(folder: Path, full: bool) -> dict:
-    """Check every recorded file's size (and crc32 when `full`); return the segment meta."""
+    """Check every recorded file's size, and its crc32 when `full` or when the file is small
+    enough to check on every open (CHEAP_VERIFY_BYTES); return the segment meta."""
     manifest = folder / "segment.json"
     try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise IndexCorruptError(f"{manifest}: unreadable segment manifest ({error}); rebuild the index") from None
-    for name, entry in meta.get("files", {}).items():
+        meta = json.loads(manifest.read_bytes().decode("utf-8"))
+        entries = meta["files"]
+        recorded = [(str(name), int(entry["bytes"]), int(entry["crc32"])) for name, entry in entries.items()]
+    except OSError as error:
+        raise damaged(manifest, f"unreadable: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # JSON, UTF-8 and shape errors
+        raise damaged(manifest, f"not a segment manifest: {error.__class__.__name__}") from None
+    if not isinstance(meta, dict):
+        raise damaged(manifest, "not a segment manifest")
+    for name, size, crc in recorded:
         path = folder / name
-        if not path.exists():
-            raise IndexCorruptError(f"{path}: missing from a published segment; rebuild the index")
-        if path.stat().st_size != entry["bytes"]:
-            raise IndexCorruptError(
-                f"{path}: {path.stat().st_size} bytes, {entry['bytes']} were published; the index is damaged"
-            )
-        if full and crc32_file(path) != entry["crc32"]:
-            raise IndexCorruptError(f"{path}: checksum mismatch; the index is damaged, rebuild it")
+        if not path.resolve().is_relative_to(folder.resolve()):
+            raise damaged(manifest, f"names a file outside its segment: {name}")
+        if not path.is_file():
+            raise damaged(path, "missing from a published segment")
+        actual = path.stat().st_size
+        if actual != size:
+            raise damaged(path, f"{actual} bytes, {size} were published")
+        if (full or size <= CHEAP_VERIFY_BYTES) and crc32_file(path) != crc:
+            raise damaged(path, "checksum mismatch")
     return meta

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from wherefrom.config import IndexConfig
-from wherefrom.errors import IndexCorruptError
+from wherefrom.errors import WherefromError
+from wherefrom.index.files import damaged
 from wherefrom.records import LicenseSource, OptOut, Provenance, SourceRef
 
 SCHEMA = """
@@ -27,7 +29,7 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT NOT NULL, authors TEXT NOT NULL, license TEXT NOT NULL,
     license_evidence TEXT NOT NULL, version TEXT NOT NULL, collection TEXT NOT NULL,
     n_tokens INTEGER NOT NULL, n_chars INTEGER NOT NULL, license_source INTEGER NOT NULL,
-    date TEXT NOT NULL, opt_outs TEXT NOT NULL
+    date TEXT NOT NULL, opt_outs TEXT NOT NULL, row_crc INTEGER NOT NULL DEFAULT -1
 );
 CREATE INDEX IF NOT EXISTS documents_uid ON documents (uid);
 CREATE TABLE IF NOT EXISTS withdrawals (uid TEXT PRIMARY KEY, reason TEXT NOT NULL, withdrawn REAL NOT NULL);
@@ -37,6 +39,7 @@ _COLUMNS = (
     "doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license, "
     "license_evidence, version, collection, n_tokens, n_chars, license_source, date, opt_outs"
 )
+_N_COLUMNS = len(_COLUMNS.split(","))
 _SEGMENT_COLUMNS = "name, created, documents, fingerprints, bytes, corpus_bytes, tokens, summary"
 
 
@@ -110,6 +113,11 @@ class DocumentRow:
             int(p.license_source), p.date, json.dumps([o.to_dict() for o in p.opt_outs]),
         )
 
+    def checksum(self) -> int:
+        """crc32 of the row's stored values: a flipped bit in a licence or an author,
+        which SQLite stores without a checksum of its own, is found when the row is read."""
+        return zlib.crc32(json.dumps(self.to_tuple(), ensure_ascii=False).encode("utf-8"))
+
     @classmethod
     def from_tuple(cls, row: tuple) -> DocumentRow:
         (doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license_,
@@ -124,6 +132,9 @@ class DocumentRow:
 
 
 class Manifest:
+    """Every read turns damage (a page SQLite cannot read, a row that does not match its
+    checksum or cannot be decoded) into IndexCorruptError naming the manifest."""
+
     def __init__(self, path: Path, create: bool = False) -> None:
         self.path = path
         if not create and not path.exists():
@@ -135,15 +146,34 @@ class Manifest:
             if create:
                 self._db.executescript(SCHEMA)
             self._db.execute("SELECT count(*) FROM segments").fetchone()
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
         except sqlite3.DatabaseError as error:
-            raise IndexCorruptError(f"{path}: not a wherefrom manifest ({error})") from None
+            raise damaged(path, f"not a wherefrom manifest: {error}") from None
+        # Manifests written before row checksums have no row_crc column: read, unverified.
+        self.row_checksums = "row_crc" in columns
+        self._select = _COLUMNS + (", row_crc" if self.row_checksums else "")
+
+    def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as error:
+            raise damaged(self.path, f"SQLite: {error}") from None
+
+    def _row(self, raw: tuple) -> DocumentRow:
+        try:
+            row = DocumentRow.from_tuple(raw[:_N_COLUMNS])
+        except (ValueError, TypeError, KeyError) as error:
+            raise damaged(self.path, f"document row {raw[0]!r} cannot be decoded: {error.__class__.__name__}") from None
+        if self.row_checksums and raw[_N_COLUMNS] != row.checksum():
+            raise damaged(self.path, f"document row {row.doc_id} ({row.provenance.uri}) does not match its checksum")
+        return row
 
     def close(self) -> None:
         self._db.close()
 
     def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
     def set_config(self, config: IndexConfig) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (config.to_json(),))
@@ -151,15 +181,23 @@ class Manifest:
     def config(self) -> IndexConfig:
         text = self.get_meta("config")
         if text is None:
-            raise IndexCorruptError(f"{self.path}: no configuration recorded; rebuild the index")
-        return IndexConfig.from_json(text, str(self.path))
+            raise damaged(self.path, "no configuration recorded")
+        try:
+            return IndexConfig.from_json(text, str(self.path))
+        except WherefromError:
+            raise
+        except (ValueError, TypeError, KeyError) as error:
+            raise damaged(self.path, f"the configuration cannot be read: {error.__class__.__name__}") from None
 
     def segments(self) -> list[SegmentInfo]:
-        cursor = self._db.execute(f"SELECT {_SEGMENT_COLUMNS} FROM segments ORDER BY created, name")
-        return [SegmentInfo.from_tuple(row) for row in cursor]
+        rows = self._query(f"SELECT {_SEGMENT_COLUMNS} FROM segments ORDER BY created, name")
+        try:
+            return [SegmentInfo.from_tuple(row) for row in rows]
+        except (ValueError, TypeError, AttributeError) as error:
+            raise damaged(self.path, f"a segment row cannot be decoded: {error.__class__.__name__}") from None
 
     def next_doc_id(self) -> int:
-        return int(self._db.execute("SELECT coalesce(max(doc_id), -1) + 1 FROM documents").fetchone()[0])
+        return int(self._query("SELECT coalesce(max(doc_id), -1) + 1 FROM documents")[0][0])
 
     def publish(self, segment: SegmentInfo, rows: list[DocumentRow]) -> None:
         """Record a segment and its documents atomically."""
@@ -167,38 +205,66 @@ class Manifest:
         try:
             self._db.execute(f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              segment.to_tuple())
-            self._db.executemany(
-                f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 19)})",
-                (row.to_tuple() for row in rows),
-            )
+            if self.row_checksums:
+                self._db.executemany(
+                    f"INSERT INTO documents ({_COLUMNS}, row_crc) VALUES ({', '.join('?' * 20)})",
+                    ((*row.to_tuple(), row.checksum()) for row in rows),
+                )
+            else:
+                self._db.executemany(
+                    f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+                    (row.to_tuple() for row in rows),
+                )
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
 
+    def has_uid(self, uid: str) -> bool:
+        """Whether a published document has this uid (the same work from the same place)."""
+        return bool(self._query("SELECT 1 FROM documents WHERE uid = ? LIMIT 1", (uid,)))
+
     def document(self, doc_id: int) -> DocumentRow:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        if row is None:
+        rows = self._query(f"SELECT {self._select} FROM documents WHERE doc_id = ?", (doc_id,))
+        if not rows:
             raise KeyError(doc_id)
-        return DocumentRow.from_tuple(row)
+        return self._row(rows[0])
 
     def document_by_uid(self, uid: str) -> DocumentRow:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM documents WHERE uid = ? LIMIT 1", (uid,)).fetchone()
-        if row is None:
+        rows = self._query(f"SELECT {self._select} FROM documents WHERE uid = ? LIMIT 1", (uid,))
+        if not rows:
             raise KeyError(uid)
-        return DocumentRow.from_tuple(row)
+        return self._row(rows[0])
 
     def documents(self, kind: str | None = None) -> Iterator[DocumentRow]:
-        query = f"SELECT {_COLUMNS} FROM documents"
+        query = f"SELECT {self._select} FROM documents"
         params: tuple = ()
         if kind:
             query += " WHERE kind = ?"
             params = (kind,)
-        for row in self._db.execute(query + " ORDER BY doc_id", params):
-            yield DocumentRow.from_tuple(row)
+        cursor = self._db.execute(query + " ORDER BY doc_id", params)
+        while True:
+            try:
+                batch = cursor.fetchmany(1024)
+            except sqlite3.DatabaseError as error:
+                raise damaged(self.path, f"SQLite: {error}") from None
+            if not batch:
+                return
+            for raw in batch:
+                yield self._row(raw)
 
     def count(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self._db.execute(sql, params).fetchall()
+        return self._query(sql, params)
+
+    def verify(self) -> int:
+        """Check the whole manifest: SQLite's own integrity check, the configuration, every
+        segment row and every document row against its checksum. Returns the rows checked."""
+        problems = self._query("PRAGMA integrity_check")
+        if problems and problems[0][0] != "ok":
+            raise damaged(self.path, f"SQLite integrity check: {problems[0][0]}")
+        self.config()
+        self.segments()
+        return sum(1 for _ in self.documents())
 
     # --- withdrawals: takedowns recorded without a rebuild ------------------------------
     def withdraw(self, uids: list[str], reason: str, when: float) -> int:
@@ -219,7 +285,7 @@ class Manifest:
 
     def withdrawals(self) -> dict[str, str]:
         """Withdrawn uids and the reason given for each."""
-        return dict(self._db.execute("SELECT uid, reason FROM withdrawals").fetchall())
+        return dict(self._query("SELECT uid, reason FROM withdrawals"))
 
     def data_version(self) -> int:
         """Changes when another connection commits to the database (a withdrawal made by
@@ -227,4 +293,4 @@ class Manifest:
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def uids_of_uri(self, uri: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT uid FROM documents WHERE uri = ?", (uri,))]
+        return [r[0] for r in self._query("SELECT uid FROM documents WHERE uri = ?", (uri,))]

@@ -8,10 +8,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+import zstandard
 
 from wherefrom.config import IndexConfig
 from wherefrom.errors import IndexCorruptError, IndexMissingError
-from wherefrom.index.manifest import DocumentRow, Manifest
+from wherefrom.index.files import damaged
+from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo
 from wherefrom.index.segment import CHECKPOINT_EVERY, SegmentReader
 from wherefrom.normalize import NormalForm, get_normalizer
 
@@ -42,17 +44,22 @@ class Index:
         if not manifest_path.exists():
             raise IndexMissingError(f"{path}: no manifest.sqlite; this folder holds no wherefrom index")
         manifest = Manifest(manifest_path)
-        config = manifest.config()
-        published = manifest.segments()
-        if not published:
-            raise IndexMissingError(f"{path}: no published segment yet (an interrupted first build?); rebuild it")
-        readers = []
-        for segment in published:
-            folder = path / "segments" / segment.name
-            if not folder.is_dir():
-                raise IndexCorruptError(f"{folder}: published segment is missing; the index is damaged")
-            readers.append(SegmentReader(folder, verify=verify))
+        try:
+            config = manifest.config()
+            published = manifest.segments()
+            if not published:
+                raise IndexMissingError(f"{path}: no published segment yet (an interrupted first build?); rebuild it")
+            readers = [_open_segment(path / "segments" / segment.name, segment, verify) for segment in published]
+        except BaseException:
+            manifest.close()
+            raise
         return cls(path, manifest, config, readers)
+
+    def verify(self) -> int:
+        """Check the manifest whole (SQLite's integrity check, every row's checksum); the
+        segments were checked when the index was opened with `verify=True`. Returns the
+        document rows checked."""
+        return self.manifest.verify()
 
     def close(self) -> None:
         self.manifest.close()
@@ -110,8 +117,16 @@ class Index:
     def text(self, doc_id: int) -> str | None:
         """The stored content of a document; None in a hash-only index."""
         row = self.document(doc_id)
-        segment = self._by_name[row.segment]
-        return None if segment.store is None else segment.store.text(row.local)
+        segment = self._by_name.get(row.segment)
+        if segment is None:
+            raise damaged(self.manifest.path, f"document {doc_id} is in segment {row.segment!r}, which is not published")
+        if segment.store is None:
+            return None
+        try:
+            return segment.store.text(row.local)
+        except (IndexError, ValueError, OSError, zstandard.ZstdError) as error:
+            # A damaged frame, row table or UTF-8: ZstdError, IndexError, UnicodeDecodeError.
+            raise damaged(segment.folder / "store.zst", f"document {doc_id}: {error.__class__.__name__}") from None
 
     def checkpoints(self, doc_id: int) -> np.ndarray:
         row = self.document(doc_id)
@@ -194,6 +209,31 @@ class Index:
             languages=tuple(self.languages()),
             config=self.config,
         )
+
+
+def _open_segment(folder: Path, published: SegmentInfo, verify: bool) -> SegmentReader:
+    """A published segment, opened and checked against what the manifest recorded of it:
+    damage in any of its files is one IndexCorruptError naming the file."""
+    if not folder.is_dir():
+        raise damaged(folder, "a published segment is missing")
+    try:
+        segment = SegmentReader(folder, verify=verify)
+    except IndexCorruptError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        raise damaged(folder, f"{error.__class__.__name__}: {error}") from None
+    documents = len(segment.doc_ids)
+    shapes = {
+        "doc_ids.npy": documents == published.documents,
+        "token_starts.npy": len(segment.token_starts) == documents + 1,
+        "checkpoint_offsets.npy": len(segment.checkpoint_offsets) == documents + 1,
+        "common_counts.npy": len(segment.common_counts) == len(segment.common_keys),
+        "postings.npy": len(segment.postings) == len(segment.keys),
+    }
+    for name, fits in shapes.items():
+        if not fits:
+            raise damaged(folder / name, f"does not fit the segment's {documents} documents and {len(segment.keys)} keys")
+    return segment
 
 
 @dataclass(frozen=True, slots=True)

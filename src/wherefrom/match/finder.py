@@ -7,12 +7,18 @@ tokens (or, in a hash-only index, estimated from the fingerprints alone).
 
 from __future__ import annotations
 
+import bisect
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 
 from wherefrom import progress
 from wherefrom.config import CheckOptions
+from wherefrom.errors import CheckCancelledError
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
@@ -26,6 +32,28 @@ SLACK = 32
 # since a k-gram found all over the corpus is shared by chance (and never in a hash-only
 # index, which has no tokens to verify them against).
 LONE_SEED_PLACES = 4
+
+
+_limits = threading.local()
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Checks run in this thread inside the block stop with CheckCancelledError once
+    `time.monotonic()` passes `at`: the service gives up on a check at its budget, and the
+    work must stop too, not hold a thread that later checks wait for."""
+    saved = getattr(_limits, "at", None)
+    _limits.at = at
+    try:
+        yield
+    finally:
+        _limits.at = saved
+
+
+def _stop_if_late() -> None:
+    at = getattr(_limits, "at", None)
+    if at is not None and time.monotonic() > at:
+        raise CheckCancelledError("the check was stopped at its time budget")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +141,7 @@ def find_copies(
     explained = np.zeros(len(form), dtype=bool)
     ordered = sorted(candidates, key=lambda c: c.exact_seeds == 0)
     for candidate in progress.steps(ordered, "verifying", len(ordered), " regions", least=200):
+        _stop_if_late()
         if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
         if candidate.exact_seeds == 0 and (
@@ -313,12 +342,18 @@ def _merge_near(found: list[Found], gap: int, min_similarity: float) -> list[Fou
 
 def _best_per_region(found: list[Found]) -> list[Found]:
     """One match per (input span, source): of overlapping regions of one document, the
-    longest, most similar one."""
+    longest, most similar one. Kept regions of one document never overlap, so a region is
+    compared with its two neighbours among them: linear in a query that repeats a copied
+    phrase thousands of times."""
     merged = sorted(found, key=lambda f: (f.doc_id, -(f.q1 - f.q0) * f.similarity))
     kept: list[Found] = []
+    spans: dict[int, list[tuple[int, int]]] = {}
     for f in merged:
-        if any(g.doc_id == f.doc_id and f.q0 < g.q1 and g.q0 < f.q1 for g in kept):
+        taken = spans.setdefault(f.doc_id, [])
+        at = bisect.bisect_left(taken, (f.q0, f.q1))
+        if any(taken[i][0] < f.q1 and f.q0 < taken[i][1] for i in (at - 1, at) if 0 <= i < len(taken)):
             continue
+        taken.insert(at, (f.q0, f.q1))
         kept.append(f)
     return kept
 

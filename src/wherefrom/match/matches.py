@@ -4,6 +4,7 @@ fingerprints reported without a source."""
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 import numpy as np
@@ -98,12 +99,20 @@ def with_input_lines(matches: list[Match], content: str) -> list[Match]:
 
 
 def dedupe(matches: list[Match]) -> list[Match]:
-    """The same source found through two channels keeps the longer, more similar match."""
+    """The same source found through two channels keeps the longer, more similar match.
+    The kept spans of one source never overlap, so each new match is compared with its two
+    neighbours among them (a sorted list), not with every kept match."""
     matches = sorted(matches, key=lambda m: -(m.input_span[1] - m.input_span[0]) * m.similarity)
     kept: list[Match] = []
+    spans: dict[str, list[tuple[int, int]]] = {}
     for m in matches:
-        if any(k.source and m.source and k.source.uid == m.source.uid and span_overlap(k.input_span, m.input_span) for k in kept):
-            continue
+        if m.source is not None:
+            taken = spans.setdefault(m.source.uid, [])
+            span = (m.input_span[0], m.input_span[1])
+            at = bisect.bisect_left(taken, span)
+            if any(span_overlap(taken[i], span) for i in (at - 1, at) if 0 <= i < len(taken)):
+                continue
+            taken.insert(at, span)
         kept.append(m)
     return kept
 

@@ -25,10 +25,14 @@ def covered_length(spans: Sequence[tuple[int, ...]]) -> int:
 
 def passage_groups(matches: Sequence[Match]) -> list[list[Match]]:
     """Matches (in input order) grouped by passage: a match joins the first group whose first
-    match overlaps it by at least half of the shorter of the two."""
+    match overlaps it by at least half of the shorter of the two. Only groups whose first
+    match ends after the current one starts can take it, so those are the only ones kept
+    in view: an input that repeats one copied phrase 10,000 times costs linear time."""
     groups: list[list[Match]] = []
+    active: list[list[Match]] = []  # groups in creation order whose anchor may still overlap
     for m in matches:
-        for group in groups:
+        active = [g for g in active if g[0].input_span[1] > m.input_span[0]]
+        for group in active:
             anchor = group[0].input_span
             shorter = min(anchor[1] - anchor[0], m.input_span[1] - m.input_span[0])
             if span_overlap(anchor, m.input_span) >= shorter / 2:
@@ -36,6 +40,7 @@ def passage_groups(matches: Sequence[Match]) -> list[list[Match]]:
                 break
         else:
             groups.append([m])
+            active.append(groups[-1])
     return groups
 
 

@@ -8,13 +8,27 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from wherefrom.errors import BadInputError, WherefromError, require
+from wherefrom.errors import BadInputError, CheckCancelledError, WherefromError, require
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY = 1_000_000
 DEFAULT_SNIPPET_CHARS = 300
 DEFAULT_TIME_BUDGET_S = 10.0
+# Source text one client may read through /v1/sources per window: about 66 snippets an
+# hour, plenty to look at the sources of many reports, far from rebuilding a book.
+DEFAULT_SOURCE_BUDGET_CHARS = 20_000
+DEFAULT_SOURCE_WINDOW_S = 3600.0
 _PUBLIC = ("/healthz", "/", "/static/", "/favicon.ico")
+# Sent with every response, errors included: no content sniffing, no framing by other
+# sites, scripts and styles from this origin only, no referrer leaking a checked input's
+# URL, and no cache keeping a report or a snippet of a source.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
 def create_app(
@@ -25,10 +39,13 @@ def create_app(
     snippet_chars: int = DEFAULT_SNIPPET_CHARS,
     time_budget_s: float = DEFAULT_TIME_BUDGET_S,
     workers: int | None = None,
+    source_budget_chars: int = DEFAULT_SOURCE_BUDGET_CHARS,
+    source_window_s: float = DEFAULT_SOURCE_WINDOW_S,
 ) -> Any:
     """The service over the index at `index_path`. `api_keys` (plain keys or `sha256:<hex>`):
     every route but /healthz and the page needs `Authorization: Bearer <key>`; None leaves
-    the API open (the CLI then binds to 127.0.0.1 only)."""
+    the API open (the CLI then binds to 127.0.0.1 only). One client reads at most
+    `source_budget_chars` characters of sources through /v1/sources per `source_window_s`."""
     require("fastapi", "the service", "serve")
     from concurrent.futures import ThreadPoolExecutor
 
@@ -41,15 +58,21 @@ def create_app(
     from wherefrom.index import Index
     from wherefrom.serve.auth import KeyRing
     from wherefrom.serve.routes import router
-    from wherefrom.serve.state import ServiceState, error, validation_error
+    from wherefrom.serve.state import ServiceState, SourceBudget, error, validation_error
 
     if snippet_chars < 1:
         raise BadInputError(f"snippet_chars {snippet_chars}: must be at least 1")
     if max_body_bytes < 1:
         raise BadInputError(f"max_body_bytes {max_body_bytes}: must be at least 1")
+    if source_budget_chars < snippet_chars or source_window_s <= 0:
+        raise BadInputError(
+            f"source budget {source_budget_chars} characters per {source_window_s:g} s: the budget must hold "
+            f"at least one snippet ({snippet_chars}) and the window be positive"
+        )
     state = ServiceState(
         index=Index.open(index_path), keys=KeyRing(api_keys), snippet_chars=snippet_chars,
         max_body_bytes=max_body_bytes, time_budget_s=time_budget_s,
+        source_budget=SourceBudget(source_budget_chars, source_window_s),
     )
     if workers:
         state.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wherefrom-check")
@@ -72,29 +95,9 @@ def create_app(
     @app.middleware("http")
     async def guard(request: Request, call_next):
         path = request.url.path
-        length = request.headers.get("content-length")
-        if length is not None:
-            try:
-                too_big = int(length) > max_body_bytes
-            except ValueError:
-                return error(400, "Content-Length header: not a number")
-            if too_big:
-                return error(
-                    413,
-                    f"request body of {int(length):,} bytes is over the limit of "
-                    f"{max_body_bytes:,} bytes; split the input or raise --max-body",
-                )
-        elif request.method in ("POST", "PUT", "PATCH"):
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > max_body_bytes:
-                    return error(
-                        413,
-                        f"request body is over the limit of {max_body_bytes:,} bytes; "
-                        "split the input or raise --max-body",
-                    )
-            request._body = body
+        refused = await _refused_request(request, max_body_bytes)
+        if refused is not None:
+            return refused
         public = path in _PUBLIC or path.startswith("/static/")
         if not public and not state.keys.allows(request.headers.get("authorization", "")):
             return JSONResponse(
@@ -119,12 +122,20 @@ def create_app(
         return error(400, str(exc))
 
     @app.exception_handler(TimeoutError)
-    async def on_timeout(_request: Request, _exc: TimeoutError) -> JSONResponse:
+    @app.exception_handler(CheckCancelledError)
+    async def on_timeout(_request: Request, _exc: Exception) -> JSONResponse:
         return error(
             503, f"the check took longer than the {state.time_budget_s:g} s budget; send a shorter input"
         )
 
     app.include_router(router)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):  # registered last: wraps every response
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -132,6 +143,45 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _refused_request(request: Any, max_body_bytes: int) -> Any:
+    """The error response for a request refused before any route sees it (a key in the
+    query string, a body over the limit, JSON too deep or malformed), or None."""
+    from wherefrom.serve.auth import KEY_IN_QUERY
+    from wherefrom.serve.state import error, malformed_json
+
+    if KEY_IN_QUERY.search(request.url.query):
+        return error(400, "an API key in the query string is refused (URLs are logged and cached); "
+                          "send it as 'Authorization: Bearer <key>'")
+    length = request.headers.get("content-length")
+    if length is not None:
+        try:
+            too_big = int(length) > max_body_bytes
+        except ValueError:
+            return error(400, "Content-Length header: not a number")
+        if too_big:
+            return error(
+                413,
+                f"request body of {int(length):,} bytes is over the limit of "
+                f"{max_body_bytes:,} bytes; split the input or raise --max-body",
+            )
+    elif request.method in ("POST", "PUT", "PATCH"):
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_body_bytes:
+                return error(
+                    413,
+                    f"request body is over the limit of {max_body_bytes:,} bytes; "
+                    "split the input or raise --max-body",
+                )
+        request._body = body
+    if request.method in ("POST", "PUT", "PATCH") and "json" in request.headers.get("content-type", ""):
+        refused = malformed_json(await request.body())
+        if refused is not None:
+            return error(422, refused)
+    return None
 
 
 def _version() -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import re
 from pathlib import Path
 
 from wherefrom.errors import WherefromError
@@ -12,6 +14,22 @@ from wherefrom.errors import WherefromError
 
 class ApiKeyFileError(WherefromError):
     """An API key file that cannot be read or holds a malformed line."""
+
+
+# Query parameters that would carry a key: refused by the service, and redacted from the
+# access log, where the request line is written before any route could refuse it.
+KEY_IN_QUERY = re.compile(r"(?:^|&)(?:api[_-]?key|key|token|access[_-]?token|auth)=", re.IGNORECASE)
+_KEY_VALUE = re.compile(r"((?:api[_-]?key|key|token|access[_-]?token|auth)=)[^&\s]*", re.IGNORECASE)
+
+
+class RedactKeys(logging.Filter):
+    """An access-log filter that replaces the value of every key-like query parameter."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_KEY_VALUE.sub(r"\1REDACTED", a) if isinstance(a, str) else a for a in record.args)
+        record.msg = _KEY_VALUE.sub(r"\1REDACTED", str(record.msg))
+        return True
 
 
 def load_api_keys(path: str | Path) -> list[str]:

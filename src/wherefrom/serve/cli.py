@@ -59,6 +59,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="threads running checks (default 2 x cores, at most 32)",
     )
+    parser.add_argument(
+        "--source-budget",
+        type=int,
+        default=20_000,
+        metavar="CHARS",
+        help="characters of source text one client (API key, or address without keys) may read "
+        "through /v1/sources per --source-window (default 20000); past it, 429 with Retry-After",
+    )
+    parser.add_argument(
+        "--source-window",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="the sliding window of --source-budget, in seconds (default 3600)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -83,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         snippet_chars=args.snippet_chars,
         time_budget_s=args.time_budget,
         workers=args.workers,
+        source_budget_chars=args.source_budget,
+        source_window_s=args.source_window,
     )
     if keys is None:
         print(
@@ -97,8 +114,14 @@ def run(args: argparse.Namespace) -> int:
         f"wherefrom serving {args.index} at http://{args.host}:{args.port}/ (API docs at /docs)",
         file=sys.stderr,
     )
-    # The access log records method, path and status only: never headers, so never a key.
-    config = uvicorn.Config(app, log_level="info")
+    # The access log records method, path and status only: never headers, so never a key;
+    # a key put in the query string (refused with 400) is redacted from the logged path.
+    import logging
+
+    from wherefrom.serve.auth import RedactKeys
+
+    logging.getLogger("uvicorn.access").addFilter(RedactKeys())
+    config = uvicorn.Config(app, log_level="info", timeout_keep_alive=5)
     uvicorn.Server(config).run(sockets=[listener])
     return 0
 

@@ -4,6 +4,7 @@ ServiceState of its app."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from functools import partial
@@ -18,7 +19,7 @@ from wherefrom.config import CheckOptions
 from wherefrom.records import verdict_rank
 from wherefrom.serve.models import CheckBody, CheckKind, StreamBody
 from wherefrom.serve.sessions import STREAM_WINDOW_CHARS
-from wherefrom.serve.state import ServiceState, error, validation_error
+from wherefrom.serve.state import ServiceState, error, malformed_json, validation_error
 
 router = APIRouter()
 
@@ -48,10 +49,10 @@ Body = TypeVar("Body", bound=BaseModel)
 
 async def _read_json(request: Request, model: type[Body]) -> Body | JSONResponse:
     raw = await request.body()
-    try:
-        data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        return error(422, f"body: not valid JSON ({e})", fields=["body"])
+    problem = malformed_json(raw or b"null")  # whatever Content-Type the client sent
+    if problem is not None:
+        return error(422, f"body: {problem}", fields=["body"])
+    data = json.loads(raw or b"null")
     if not isinstance(data, dict):
         return error(422, "body: expected a JSON object", fields=["body"])
     try:
@@ -112,6 +113,15 @@ async def check(
     return _clamp_snippets(report.to_dict(), state.snippet_chars)
 
 
+def _client(request: Request) -> str:
+    """Who spends a source budget: the API key (as a digest, never kept in clear), or the
+    address when the service runs without keys."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        return "key:" + hashlib.sha256(authorization.encode("utf-8", "replace")).hexdigest()[:32]
+    return "address:" + (request.client.host if request.client else "-")
+
+
 def _source_snippet(text: str, start: int | None, end: int | None, limit: int) -> tuple[str, list[int]]:
     """At most `limit` characters of `text` around [start, end) (the start when no span is
     given), and the [start, end) of the returned window in the source."""
@@ -156,6 +166,15 @@ async def source(
     limit = min(chars or state.snippet_chars, state.snippet_chars)
     text = state.index.text(row.doc_id)
     snippet, window = (None, None) if text is None else _source_snippet(text, start, end, limit)
+    if snippet:
+        wait = state.source_budget.take(_client(request), len(snippet))
+        if wait is not None:
+            budget = state.source_budget
+            return JSONResponse(
+                {"error": f"this client has read {budget.chars:,} characters of sources in the last "
+                          f"{budget.window_s:g} s, the service's budget; retry in {wait:.0f} s"},
+                status_code=429, headers={"Retry-After": str(int(wait + 0.999))},
+            )
     provenance = row.provenance
     return {
         "uid": ref.uid,
@@ -254,15 +273,16 @@ async def stream(request: Request) -> Any:
     started = time.perf_counter()
     limit = state.max_body_bytes * 8
     with session.lock:
-        if len(session.text) + len(body.append) > limit:
+        if session.length + len(body.append) > limit:
             return error(413, f"session {session_id}: the generation is over {limit:,} characters; start a new session")
-        session.text += body.append
-        text = session.text
+        session.append(body.append)
+        text, dropped = session.text, session.dropped
     offset = max(0, len(text) - STREAM_WINDOW_CHARS)
     if offset:
         space = text.find(" ", offset)
         offset = space + 1 if 0 <= space < offset + 200 else offset
     report = await state.run(check_text, state.index, text[offset:], session_id, body.options(state.snippet_chars))
+    offset += dropped
     action = "continue"
     sources: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -287,7 +307,7 @@ async def stream(request: Request) -> Any:
         "action": action,
         "verdict": report.verdict,
         "sources": sources,
-        "chars": len(text),
+        "chars": dropped + len(text),
         "seconds": round(time.perf_counter() - started, 5),
     }
 

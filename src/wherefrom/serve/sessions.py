@@ -9,15 +9,32 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 STREAM_WINDOW_CHARS = 4000
+STREAM_KEEP_CHARS = 2 * STREAM_WINDOW_CHARS
 STREAM_MAX_SESSIONS = 10_000
 STREAM_SESSION_TTL_S = 900.0
 
 
 @dataclass
 class _Session:
+    """A generation being watched. Only its last STREAM_KEEP_CHARS characters are kept
+    (each check reads the last STREAM_WINDOW_CHARS), so 10,000 sessions hold tens of
+    megabytes, not 10,000 whole generations; `dropped` counts what came before."""
+
     text: str = ""
+    dropped: int = 0
     touched: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def length(self) -> int:
+        return self.dropped + len(self.text)
+
+    def append(self, more: str) -> None:
+        self.text += more
+        extra = len(self.text) - STREAM_KEEP_CHARS
+        if extra > 0:
+            self.text = self.text[extra:]
+            self.dropped += extra
 
 
 class StreamSessions:
