@@ -3,7 +3,7 @@
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-KERNELS = ("lexers", "fingerprints", "align")
+KERNELS = ("lexers", "fingerprints", "align", "packing")
 
 extensions = [
     Extension(

@@ -2,9 +2,11 @@
 arrays, plus the text store and token checkpoints.
 
 A key is the top 32 bits of a fingerprint (a collision only adds a seed that verification
-drops); a posting is one uint32, the fingerprint's token offset in the segment's
-concatenated documents, from which the document and its token position follow. Eight bytes
-per fingerprint in all.
+drops); a posting is the fingerprint's token offset in the segment's concatenated documents,
+from which the document and its token position follow. Keys are stored Elias–Fano style, a
+directory of buckets over their top bits and the remaining low bits bit-packed; postings are
+bit-packed at the bits the segment's token count needs; checkpoints are packed deltas.
+About five bytes per fingerprint instead of eight.
 
 Fingerprints found in more than `common_threshold` documents (or with more than
 `max_postings` postings) are kept as a document count only.
@@ -17,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from wherefrom._core import packing
 from wherefrom.config import IndexConfig
 from wherefrom.errors import IndexCorruptError, WherefromError
 from wherefrom.index.files import load_array, save_array, verify_checksums
 from wherefrom.index.store import StoreReader, StoreWriter
 
 CHECKPOINT_EVERY = 32
-SEGMENT_FORMAT = 2
+SEGMENT_FORMAT = 3
 MAX_SEGMENT_TOKENS = (1 << 32) - 1
 
 
@@ -94,15 +97,22 @@ class SegmentWriter:
         keys, docs, positions = keys[keep], docs[keep], positions[keep]
         offsets = np.zeros(len(self._checkpoints) + 1, dtype=np.int64)
         np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
-        checkpoints = np.concatenate(self._checkpoints) if self._checkpoints else np.zeros(0, np.uint32)
+        # Each document's checkpoints as its first offset, then the gaps between them.
+        deltas = [np.diff(c.astype(np.int64), prepend=0) for c in self._checkpoints]
+        checkpoint_deltas = np.concatenate(deltas).astype(np.uint64) if deltas else np.zeros(0, np.uint64)
+        checkpoint_bits = packing.bits_for(int(checkpoint_deltas.max(initial=0)))
+        bucket_bits = max(0, min(24, len(keys).bit_length() - 4))  # 8 to 16 keys a bucket
+        key_low = keys.astype(np.uint64) & np.uint64((1 << (32 - bucket_bits)) - 1)
+        posting_bits = packing.bits_for(int(positions.max(initial=0)))
         files = [
-            save_array(self.folder, "keys", keys, "<u4"),
-            save_array(self.folder, "postings", positions, "<u4"),
+            save_array(self.folder, "key_directory", packing.bucket_keys(keys.astype(np.uint32), bucket_bits), "<u4"),
+            save_array(self.folder, "keys", packing.pack(key_low, 32 - bucket_bits), "<u8"),
+            save_array(self.folder, "postings", packing.pack(positions.astype(np.uint64), posting_bits), "<u8"),
             save_array(self.folder, "token_starts", np.array(self._token_starts, dtype=np.int64), "<i8"),
             save_array(self.folder, "common_keys", common_keys, "<u4"),
             save_array(self.folder, "common_counts", common_counts, "<u4"),
             save_array(self.folder, "doc_ids", np.array(self._doc_ids, dtype=np.int64), "<i8"),
-            save_array(self.folder, "checkpoints", checkpoints, "<u4"),
+            save_array(self.folder, "checkpoints", packing.pack(checkpoint_deltas, checkpoint_bits), "<u8"),
             save_array(self.folder, "checkpoint_offsets", offsets, "<i8"),
         ]
         if self._store is not None:
@@ -112,6 +122,7 @@ class SegmentWriter:
             "documents": len(self._doc_ids),
             "fingerprints": len(keys),
             "common_fingerprints": len(common_keys),
+            "packing": {"key_bucket_bits": bucket_bits, "posting_bits": posting_bits, "checkpoint_bits": checkpoint_bits},
         }
         return files + self.extra_files, meta
 
@@ -145,7 +156,12 @@ class SegmentReader:
             raise IndexCorruptError(
                 f"{folder}: segment format {self.meta.get('segment_format')}, this wherefrom reads {SEGMENT_FORMAT}; rebuild the index"
             )
-        self.keys = load_array(folder, "keys")
+        packed = self.meta["packing"]
+        self._bucket_bits = int(packed["key_bucket_bits"])
+        self._posting_bits = int(packed["posting_bits"])
+        self._checkpoint_bits = int(packed["checkpoint_bits"])
+        self.key_directory = load_array(folder, "key_directory")
+        self.key_low = load_array(folder, "keys")
         self.postings = load_array(folder, "postings")
         self.token_starts = load_array(folder, "token_starts")
         self.common_keys = load_array(folder, "common_keys")
@@ -157,18 +173,13 @@ class SegmentReader:
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All postings of `hashes`: (query index, document id, token position)."""
-        keys = (hashes >> np.uint64(32)).astype(np.uint32)
-        left = np.searchsorted(self.keys, keys, side="left")
-        right = np.searchsorted(self.keys, keys, side="right")
-        counts = right - left
-        total = int(counts.sum())
-        if total == 0:
+        keys = (np.asarray(hashes, dtype=np.uint64) >> np.uint64(32)).astype(np.uint32)
+        query_index, offsets = packing.lookup(
+            keys, self.key_directory, self.key_low, self._bucket_bits, self.postings, self._posting_bits,
+        )
+        if len(offsets) == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        query_index = np.repeat(np.arange(len(hashes)), counts)
-        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
-        rows = starts + np.arange(total)
-        offsets = self.postings[rows].astype(np.int64)
         local = np.searchsorted(self.token_starts, offsets, side="right") - 1
         return query_index, self.doc_ids[local].astype(np.int64), offsets - self.token_starts[local]
 
@@ -183,5 +194,6 @@ class SegmentReader:
         return np.flatnonzero(hit), self.common_counts[at[hit]].astype(np.int64)
 
     def checkpoints_of(self, local: int) -> np.ndarray:
+        """Character offsets of the document's tokens 0, CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY, ..."""
         a, b = int(self.checkpoint_offsets[local]), int(self.checkpoint_offsets[local + 1])
-        return self.checkpoints[a:b]
+        return np.cumsum(packing.unpack(self.checkpoints, self._checkpoint_bits, a, b)).astype(np.int64)
