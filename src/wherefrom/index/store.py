@@ -1,8 +1,16 @@
-"""The text store: documents zstd-compressed in blocks, for verification and snippets."""
+"""The text store: documents zstd-compressed in blocks, for verification and snippets.
+
+The first REFERENCE_BYTES of a segment's text are its reference: those blocks are compressed
+alone, every later block against the reference as a raw-content dictionary, so text that
+repeats what came first (another translation of the same book, the same licence header,
+vendored copies) costs little. Reading a later block loads the reference once per reader.
+"""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import threading
+from collections import OrderedDict, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -10,29 +18,47 @@ import numpy as np
 from wherefrom.index.files import load_array, save_array
 
 BLOCK_BYTES = 1 << 18
+REFERENCE_BYTES = 1 << 22
+WINDOW_LOG = 23  # a window over the whole reference and the block after it
+IN_FLIGHT = 4  # blocks waiting for compression: bounds the writer's memory
+
+
+def _dictionary(reference: bytes):
+    import zstandard
+
+    return zstandard.ZstdCompressionDict(reference, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
 class StoreWriter:
     """Appends documents to `store.zst`: consecutive documents share a block of about
-    256 KB, each block one zstd frame, so reading one document decompresses one block."""
+    256 KB, each block one zstd frame, so reading one document decompresses one block.
+    Blocks are compressed on a worker thread (zstd releases the GIL) while the build goes on."""
 
     def __init__(self, folder: Path, level: int) -> None:
         import zstandard
 
         self._path = folder / "store.zst"
         self._handle = self._path.open("wb")
+        self._level = level
         self._compressor = zstandard.ZstdCompressor(level=level)
+        self._against_reference: zstandard.ZstdCompressor | None = None
+        self._reference: list[bytes] = []
+        self._reference_bytes = 0
+        self._reference_blocks = 0
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._block_offsets: list[int] = [0]
         self._rows: list[tuple[int, int, int]] = []  # block, start, length (bytes)
         self._folder = folder
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="wherefrom-store")
+        self._frames: deque[Future[bytes]] = deque()
+        self._blocks = 0
 
     def add(self, text: str) -> int:
         data = text.encode("utf-8", "surrogatepass")
         if self._pending_bytes and self._pending_bytes + len(data) > BLOCK_BYTES:
             self._flush()
-        self._rows.append((len(self._block_offsets) - 1, self._pending_bytes, len(data)))
+        self._rows.append((self._blocks, self._pending_bytes, len(data)))
         self._pending.append(data)
         self._pending_bytes += len(data)
         return len(self._rows) - 1
@@ -40,45 +66,90 @@ class StoreWriter:
     def _flush(self) -> None:
         if not self._pending:
             return
-        frame = self._compressor.compress(b"".join(self._pending))
+        block = b"".join(self._pending)
+        self._pending, self._pending_bytes = [], 0
+        self._blocks += 1
+        if self._against_reference is None:
+            self._frames.append(self._worker.submit(self._compressor.compress, block))
+            self._reference.append(block)
+            self._reference_bytes += len(block)
+            if self._reference_bytes >= REFERENCE_BYTES:
+                self._start_reference()
+        else:
+            self._frames.append(self._worker.submit(self._against_reference.compress, block))
+        while len(self._frames) > IN_FLIGHT:
+            self._write(self._frames.popleft().result())
+
+    def _start_reference(self) -> None:
+        import zstandard
+
+        params = zstandard.ZstdCompressionParameters.from_level(self._level, window_log=WINDOW_LOG)
+        self._against_reference = zstandard.ZstdCompressor(
+            dict_data=_dictionary(b"".join(self._reference)), compression_params=params,
+        )
+        self._reference_blocks = self._blocks
+        self._reference = []
+
+    def _write(self, frame: bytes) -> None:
         self._handle.write(frame)
         self._block_offsets.append(self._block_offsets[-1] + len(frame))
-        self._pending, self._pending_bytes = [], 0
 
     def finish(self) -> list[Path]:
-        self._flush()
-        self._handle.close()
+        try:
+            self._flush()
+            while self._frames:
+                self._write(self._frames.popleft().result())
+        finally:
+            self._worker.shutdown(wait=True)
+            self._handle.close()
         rows = np.array(self._rows, dtype=np.int64).reshape(-1, 3)
         return [
             self._path,
             save_array(self._folder, "store_rows", rows, "<i8"),
             save_array(self._folder, "store_blocks", np.array(self._block_offsets), "<i8"),
+            save_array(self._folder, "store_reference", np.array([self._reference_blocks]), "<i8"),
         ]
 
 
 class StoreReader:
+    """Reads documents back; safe to share between threads."""
+
     def __init__(self, folder: Path) -> None:
         self._path = folder / "store.zst"
         self._rows = load_array(folder, "store_rows")
         self._blocks = load_array(folder, "store_blocks")
+        self._reference_blocks = int(load_array(folder, "store_reference")[0])
         self._cache: OrderedDict[int, bytes] = OrderedDict()
         self._decompressor = None
+        self._against_reference = None
+        self._lock = threading.Lock()
 
     def text(self, local: int) -> str:
+        block, start, length = (int(v) for v in self._rows[local])
+        with self._lock:
+            data = self._cache.get(block)
+            if data is None:
+                data = self._decompress(block)
+                self._cache[block] = data
+                if len(self._cache) > 16:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(block)
+        return data[start : start + length].decode("utf-8", "surrogatepass")
+
+    def _frame(self, block: int) -> bytes:
+        with self._path.open("rb") as handle:
+            handle.seek(int(self._blocks[block]))
+            return handle.read(int(self._blocks[block + 1] - self._blocks[block]))
+
+    def _decompress(self, block: int) -> bytes:
         import zstandard
 
-        block, start, length = (int(v) for v in self._rows[local])
-        data = self._cache.get(block)
-        if data is None:
-            if self._decompressor is None:
-                self._decompressor = zstandard.ZstdDecompressor()
-            with self._path.open("rb") as handle:
-                handle.seek(int(self._blocks[block]))
-                frame = handle.read(int(self._blocks[block + 1] - self._blocks[block]))
-            data = self._decompressor.decompress(frame)
-            self._cache[block] = data
-            if len(self._cache) > 16:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(block)
-        return data[start : start + length].decode("utf-8", "surrogatepass")
+        if self._decompressor is None:
+            self._decompressor = zstandard.ZstdDecompressor()
+        if self._reference_blocks == 0 or block < self._reference_blocks:
+            return self._decompressor.decompress(self._frame(block))
+        if self._against_reference is None:
+            reference = b"".join(self._decompressor.decompress(self._frame(b)) for b in range(self._reference_blocks))
+            self._against_reference = zstandard.ZstdDecompressor(dict_data=_dictionary(reference))
+        return self._against_reference.decompress(self._frame(block))
