@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 from bench.report import SHARED, machine, median, percentile, table, write_section
+from wherefrom.build import build_index
 from wherefrom.guard.base import CopyGuard
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 
 ORIGINAL = (
     "The committee met on a wet Tuesday to argue about the bicycle shed, and nobody could agree "

@@ -214,7 +214,8 @@ def png_bytes(image: Image.Image) -> bytes:
 
 
 def build(corpus: list[tuple[str, Image.Image]]) -> tuple[object, float, int]:
-    from wherefrom.index import Index, build_index
+    from wherefrom.build import build_index
+    from wherefrom.index import Index
     from wherefrom.records import Provenance
 
     folder = HERE / "corpus"

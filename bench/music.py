@@ -26,9 +26,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import WORK, machine, median, percentile, table, write_section
+from wherefrom.build import build_index
 from wherefrom.check import CheckOptions
 from wherefrom.config import IndexConfig
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 from wherefrom.music.check import check_melodies
 from wherefrom.music.melody import NoteEvent
 from wherefrom.music.reader import Melody, read_melodies
@@ -207,7 +208,7 @@ def main() -> None:
         for tune, report in zip(ballad_sample, ballad_reports, strict=True):
             for m in matched(report):
                 print(f"  {tune.full_title} -> {m.source.title if m.source else ''}: {m.tokens} notes, "
-                      f"similarity {m.similarity:.2f}, {m.details.get('evidence_bits')} bits")
+                      f"similarity {m.similarity:.2f}, {m.details.evidence_bits} bits")
         row += [
             f"{100 * false_positives / max(len(negative_queries), 1):.1f} %",
             f"{100 * sum(bool(matched(r)) for r in ballad_reports) / max(len(ballad_queries), 1):.1f} %",

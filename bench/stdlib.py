@@ -12,8 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from wherefrom.build import build_index
 from wherefrom.check import CheckOptions, check_text
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 ORIGINAL = '''

@@ -30,8 +30,8 @@ LENGTHS = (50, 100)
 
 
 def measure(corpus: corpora.Corpus, threshold: int, per_cell: int, clean: list[str]) -> list[object]:
+    from wherefrom.build import build_index
     from wherefrom.config import IndexConfig
-    from wherefrom.index import build_index
 
     out = WORK / "structure" / f"stdlib_threshold{threshold}"
     shutil.rmtree(out, ignore_errors=True)

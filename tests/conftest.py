@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from wherefrom.build import build_index
 from wherefrom.config import IndexConfig
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 from wherefrom.records import Provenance
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,8 +19,8 @@ class WherefromPeer(Peer):
 
     def available(self) -> str | None:
         try:
+            from wherefrom.build import build_index  # noqa: F401
             from wherefrom.check import check_text  # noqa: F401
-            from wherefrom.index import build_index  # noqa: F401
         except ImportError as error:
             return f"the wherefrom engine is not importable ({error})"
         return None
@@ -31,8 +31,8 @@ class WherefromPeer(Peer):
         return f"wherefrom {version('wherefrom')}"
 
     def build(self, corpus: Corpus, out: Path, hash_only: bool = False) -> None:
+        from wherefrom.build import build_index
         from wherefrom.config import IndexConfig
-        from wherefrom.index import build_index
 
         summary = build_index(
             [corpus.files_dir.resolve()], out, config=IndexConfig(hash_only=hash_only), jobs=JOBS

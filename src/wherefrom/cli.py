@@ -1,7 +1,9 @@
 """The `wherefrom` command: thin argument handling over the library.
 
-Exit codes: 0 done, 1 a --fail-on verdict was reached (or a license conflict was found),
-2 bad usage or bad input, with a one-line message naming the file and what is wrong.
+One command protocol: every sub-command's parser sets `run` (args -> exit status); the
+modules in PLUGINS add theirs with `register(subparsers)`. One error line: `wherefrom:
+error: <what and where>`. Exit codes: 0 done, 1 a --fail-on verdict was reached (or a
+license conflict was found), 2 bad usage or bad input.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wherefrom import kinds
 from wherefrom.errors import WherefromError
-from wherefrom.records import NOASSERTION, VERDICTS, Report
+from wherefrom.records import VERDICTS, Report, verdict_rank
 
 if TYPE_CHECKING:
     from wherefrom.index import Index
+    from wherefrom.report.render import RenderItem
 
 # Modules that add their own sub-commands with `register(subparsers)`; they import their
 # heavy dependencies only when a command runs.
@@ -37,6 +41,7 @@ def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
                         help="read every source as this kind (default: by extension and content)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default 1)")
     parser.add_argument("--json", action="store_true", help="print the build summary as JSON")
+    parser.set_defaults(run=_run_index)
     if build:
         parser.add_argument("--min-tokens", type=int, default=25, metavar="N",
                             help="shortest copy (in normal-form tokens) that must always be found (default 25)")
@@ -64,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     stats = index_commands.add_parser("stats", help="documents, sizes, licenses and parameters of an index")
     stats.add_argument("--index", required=True, metavar="DIR")
     stats.add_argument("--json", action="store_true")
+    stats.set_defaults(run=_run_index)
     verify = index_commands.add_parser("verify", help="check every file of an index against its checksum")
     verify.add_argument("--index", required=True, metavar="DIR")
+    verify.set_defaults(run=_run_index)
 
     check = commands.add_parser("check", help="find copied spans of indexed sources in outputs")
     check.add_argument("inputs", nargs="*", metavar="FILE", help="files to check; '-' or none reads standard input")
@@ -80,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=VERDICTS[1:], metavar="VERDICT",
                        help=f"exit 1 when a verdict at or above this is reached ({', '.join(VERDICTS[1:])})")
     check.add_argument("--colour", choices=("auto", "always", "never"), default="auto")
+    check.set_defaults(run=_run_check)
 
     for name in PLUGINS:
         try:
@@ -93,24 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _defaults(args: argparse.Namespace):
-    from wherefrom.licenses.detect import normalize_expression
-    from wherefrom.records import Provenance
+    from wherefrom.corpus.provenance import build_defaults
 
-    license_ = NOASSERTION
-    evidence = ""
-    if args.license:
-        license_ = normalize_expression(args.license)
-        if license_ == NOASSERTION:
-            raise WherefromError(f"--license {args.license!r}: not an SPDX license expression (e.g. MIT, CC-BY-4.0)")
-        evidence = "--license (override)" if args.license_override else "explicit --license default"
-    return Provenance(
-        license=license_, license_evidence=evidence, collection=args.name or "",
+    if args.license_override and not args.license:
+        raise WherefromError("--license-override: name the licence with --license SPDX")
+    return build_defaults(
+        args.license, override=args.license_override, collection=args.name or "",
         authors=tuple(args.author), version=args.version_tag or "",
     )
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    from wherefrom.index import Index, build_index
+    from wherefrom.build import build_index
+    from wherefrom.index import Index
 
     if args.index_command in ("build", "add"):
         from wherefrom.config import IndexConfig
@@ -143,31 +146,33 @@ def _run_index(args: argparse.Namespace) -> int:
             return 0
         stats = index.stats()
     if args.json:
-        print(json.dumps(stats, indent=2))
+        print(json.dumps(stats.to_dict(), indent=2))
         return 0
-    print(f"{stats['path']}: {stats['documents']} documents, {stats['tokens']:,} tokens, "
-          f"{stats['segments']} segment(s)")
-    print(f"  corpus {stats['corpus_bytes'] / 1e6:.1f} MB, index {stats['index_bytes'] / 1e6:.1f} MB "
-          f"({stats['bytes_per_corpus_byte']} x corpus)")
-    print(f"  fingerprints {stats['fingerprints']:,} (+{stats['common_fingerprints']:,} common, counts only)")
-    config = stats["config"]
-    print(f"  min_tokens {config['min_tokens']} (k={config['k']}, w={config['w']}), hash-only {config['hash_only']}")
-    print("  kinds: " + ", ".join(f"{k} {n}" for k, n in stats["kinds"].items()))
-    print("  licenses: " + ", ".join(f"{k} {n}" for k, n in stats["licenses"].items()))
+    print(f"{stats.path}: {stats.documents} documents, {stats.tokens:,} tokens, {stats.segments} segment(s)")
+    print(f"  corpus {stats.corpus_bytes / 1e6:.1f} MB, index {stats.index_bytes / 1e6:.1f} MB "
+          f"({stats.bytes_per_corpus_byte} x corpus)")
+    print(f"  fingerprints {stats.fingerprints:,} (+{stats.common_fingerprints:,} common, counts only)")
+    settings = stats.settings()
+    if "min_tokens" in settings:
+        print(f"  min_tokens {settings['min_tokens']} (k={settings['k']}, w={settings['w']}), "
+              f"hash-only {settings['hash_only']}")
+    if "melody_min_tokens" in settings:
+        print(f"  melody_min_tokens {settings['melody_min_tokens']} (k={settings['melody_k']}, "
+              f"w={settings['melody_w']}), hash-only {settings['hash_only']}")
+    print("  kinds: " + ", ".join(f"{k} {n}" for k, n in stats.kinds))
+    print("  licenses: " + ", ".join(f"{k} {n}" for k, n in stats.licenses))
     return 0
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from wherefrom.check import CheckOptions, check_bytes, check_path
     from wherefrom.index import Index
-    from wherefrom.report.render import render_html, render_json, render_sarif, render_text
+    from wherefrom.report.render import RenderItem
 
-    if not 0.0 <= args.min_similarity <= 1.0:
-        raise WherefromError(f"--min-similarity {args.min_similarity}: must be between 0 and 1")
     options = CheckOptions(kind=args.kind, language=args.language, min_tokens=args.min_tokens,
                            min_similarity=args.min_similarity, max_sources=args.max_sources)
     inputs = args.inputs or ["-"]
-    reports, contents, figures = [], [], []
+    items: list[RenderItem] = []
     with Index.open(args.index, verify=False) as index:
         for name in inputs:
             if name == "-":
@@ -175,52 +180,48 @@ def _run_check(args: argparse.Namespace) -> int:
                 report = check_bytes(index, data, "<stdin>", options)
             else:
                 path = Path(name)
-                if not path.is_file():
+                if not path.exists():
                     raise WherefromError(f"{name}: no such file")
-                data = path.read_bytes()
                 report = check_path(index, path, options)
-            reports.append(report)
-            contents.append(data.decode("utf-8", "replace") if report.input.kind in ("text", "code") else None)
-            figures.append(_figures(index, report, data) if args.format == "html" else {})
+                data = path.read_bytes()
+            content = data.decode("utf-8", "replace") if report.input.kind in ("text", "code") else None
+            figures = _figures(index, report, data) if args.format == "html" else {}
+            items.append(RenderItem(report, content, figures))
     colour = args.colour == "always" or (args.colour == "auto" and sys.stdout.isatty())
-    render = {
-        "json": lambda: render_json(reports),
-        "sarif": lambda: render_sarif(reports),
-        "html": lambda: render_html(reports, contents, figures),
-        "text": lambda: render_text(reports, contents, colour),
-    }[args.format]
-    sys.stdout.write(render().rstrip("\n") + "\n")
+    sys.stdout.write(_render(items, args.format, colour).rstrip("\n") + "\n")
     if args.fail_on:
-        threshold = VERDICTS.index(args.fail_on)
-        if any(VERDICTS.index(r.verdict) >= threshold for r in reports):
+        threshold = verdict_rank(args.fail_on)
+        if any(verdict_rank(item.report.verdict) >= threshold for item in items):
             return 1
     return 0
 
 
+def _render(items: list[RenderItem], format: str, colour: bool) -> str:
+    from wherefrom.report.render import render_html, render_json, render_sarif, render_text
+
+    if format == "json":
+        return render_json(items)
+    if format == "sarif":
+        return render_sarif(items)
+    if format == "html":
+        return render_html(items)
+    return render_text(items, colour)
+
+
 def _figures(index: Index, report: Report, data: bytes) -> dict[int, str]:
-    """HTML side-by-side views for image and melody matches (thumbnails, piano rolls)."""
-    kind = report.input.kind
-    if kind == "image" and report.matches:
-        from wherefrom.image.figure import html_figures
-    elif kind == "music" and report.matches:
-        from wherefrom.music.figure import html_figures
-    else:
+    """HTML side-by-side views of the matches, from the kind's `figures` part (images:
+    thumbnails with boxes, melodies: piano rolls)."""
+    entry = kinds.spec(report.input.kind)
+    if not report.matches or not entry.has("figures"):
         return {}
-    return html_figures(index, report, data)
+    return entry.part("figures")(index, report, data)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "index":
-            return _run_index(args)
-        if args.command == "check":
-            return _run_check(args)
-        handler = getattr(args, "run", None) or getattr(args, "func", None)
-        if handler is None:
-            parser.error(f"{args.command}: nothing to run")
-        return int(handler(args) or 0)
+        return int(args.run(args) or 0)
     except WherefromError as error:
         print(f"wherefrom: error: {error}", file=sys.stderr)
         return 2

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Literal
 
 from wherefrom.errors import BadInputError, IncompatibleIndexError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: documents record how their licence was decided (license_source)
 NORMAL_FORM_VERSION = 2  # 2: structure fingerprints carry back-references (renamed code)
 
 
@@ -129,3 +129,32 @@ class IndexConfig:
                 f"{NORMAL_FORM_VERSION}; rebuild the index"
             )
         return config
+
+
+CheckKind = Literal["auto", "text", "code", "image", "music"]
+CHECK_KINDS: tuple[str, ...] = ("auto", "text", "code", "image", "music")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """How to read an input and what counts as a copy. Validated on creation, so the
+    library, the CLI and the service refuse the same values with the same message."""
+
+    kind: CheckKind = "auto"
+    language: str | None = None
+    min_tokens: int | None = None  # default: the index's guarantee
+    min_similarity: float = 0.6
+    max_sources: int = 10
+    snippet_chars: int = 300
+
+    def __post_init__(self) -> None:
+        if self.kind not in CHECK_KINDS:
+            raise BadInputError(f"kind {self.kind!r}: expected one of {', '.join(CHECK_KINDS)}")
+        if self.min_tokens is not None and self.min_tokens < 4:
+            raise BadInputError(f"min_tokens {self.min_tokens}: must be at least 4 (or left out for the index's)")
+        if not 0.0 <= self.min_similarity <= 1.0:
+            raise BadInputError(f"min_similarity {self.min_similarity}: must be between 0 and 1")
+        if self.max_sources < 1:
+            raise BadInputError(f"max_sources {self.max_sources}: must be at least 1")
+        if self.snippet_chars < 0:
+            raise BadInputError(f"snippet_chars {self.snippet_chars}: must be 0 or more")

@@ -6,8 +6,9 @@ All are frozen, slotted dataclasses; `to_dict` gives the JSON contract of DESIGN
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, ClassVar, Literal
 
 Kind = Literal["text", "code", "image", "music"]
 KINDS: tuple[str, ...] = ("text", "code", "image", "music")
@@ -18,9 +19,33 @@ MatchKind = Literal["verbatim", "near-verbatim", "renamed", "common", "near-dupl
 NOASSERTION = "NOASSERTION"
 
 
+def verdict_rank(verdict: str) -> int:
+    """Position of a verdict in VERDICTS: higher is more restrictive."""
+    return VERDICTS.index(verdict)
+
+
+class LicenseSource(IntEnum):
+    """Where a document's licence came from, ranked: a higher source beats a lower one.
+
+    DEFAULT is the build's `--license` (for sources that declare none); OVERRIDE is
+    `--license-override`, which beats everything a source says of itself.
+    """
+
+    NONE = 0
+    DEFAULT = 1
+    FOLDER_FILE = 2  # LICENSE/COPYING files of the folder or a parent
+    PACKAGE_METADATA = 3  # a wheel's or sdist's core metadata
+    FOLDER_METADATA = 4  # a row of a folder's metadata.csv / metadata.jsonl naming the file
+    SIDECAR = 5  # `photo.png.json` beside the work
+    SPDX_LINE = 6  # the file's own SPDX-License-Identifier line (or a score's copyright)
+    RECORD_FIELD = 7  # the `license` field of a JSONL or Parquet record
+    OVERRIDE = 8
+
+
 @dataclass(frozen=True, slots=True)
 class Provenance:
-    """Who made a work, where it came from, and under which terms."""
+    """Who made a work, where it came from, and under which terms. `license_source` ranks
+    how the licence was decided; `license_evidence` says it in words (which file, which line)."""
 
     uri: str = ""
     title: str = ""
@@ -29,6 +54,7 @@ class Provenance:
     license_evidence: str = ""
     version: str = ""
     collection: str = ""
+    license_source: LicenseSource = LicenseSource.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +105,94 @@ class SourceRef:
         }
 
 
+_MATCH_KEYS = frozenset({
+    "input_span", "source", "source_span", "tokens", "kind", "similarity", "documents_containing",
+    "snippet", "attribution",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDetails:
+    """What one kind adds to a Match. Its fields become keys of the match's JSON object; a
+    field named like a key of the contract (`kind`, `similarity`, ...) is refused when the
+    class is defined, so details can add to the contract but never change it."""
+
+    kind_name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        clash = set(getattr(cls, "__annotations__", {})) & _MATCH_KEYS
+        if clash:
+            raise TypeError(f"{cls.__name__}: fields {sorted(clash)} would overwrite keys of the match contract")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields that are set: None is left out, and so is a flag left at its default
+        of False."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or (value is False and f.default is False):
+                continue
+            out[f.name] = value.to_dict() if hasattr(value, "to_dict") else value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceDetails(MatchDetails):
+    """Text and code: `exact_similarity` of a renamed copy (tokens that agree before names
+    are abstracted); `approximate_source_span` where a hash-only index could only bound the
+    source span by checkpoints."""
+
+    exact_similarity: float | None = None
+    approximate_source_span: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageDistances:
+    tiled_l2: float | None
+    hamming: int
+    inliers: int
+    correlation: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tiled_l2": self.tiled_l2, "hamming": self.hamming, "inliers": self.inliers}
+        if self.correlation is not None:
+            out["correlation"] = self.correlation
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ImageDetails(MatchDetails):
+    """Images: the distances behind the verdict, how the pictures were aligned, and whether
+    the aligned pictures are a near copy pixel for pixel."""
+
+    distances: ImageDistances
+    alignment: str
+    near_copy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MusicDetails(MatchDetails):
+    """Melodies: where the copy lies in bars (bar:beat of its first and last note) on both
+    sides, which melody of the input it is, how the input sits against the source
+    (`transposition` in semitones, `tempo` as a ratio of note lengths) and the evidence
+    against chance in bits."""
+
+    input_bars: tuple[str, ...] | None = None
+    source_bars: tuple[str, ...] | None = None
+    input_part: str | None = None
+    transposition: int | None = None
+    tempo: float | None = None
+    evidence_bits: float | None = None
+    approximate_source_span: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out = MatchDetails.to_dict(self)
+        for key in ("input_bars", "source_bars"):
+            if key in out:
+                out[key] = list(out[key])
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """One copied region of an input and the source it copies.
@@ -97,7 +211,7 @@ class Match:
     documents_containing: int
     snippet: str = ""
     attribution: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: MatchDetails | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -115,7 +229,8 @@ class Match:
         )
         if self.attribution:
             out["attribution"] = self.attribution
-        out.update(self.details)
+        if self.details is not None:
+            out.update(self.details.to_dict())
         return out
 
 

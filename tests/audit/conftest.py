@@ -88,7 +88,8 @@ def corpus() -> tuple[list[str], list[str]]:
 def tiny_index(
     tmp_path_factory: pytest.TempPathFactory, corpus: tuple[list[str], list[str]]
 ) -> object:
-    from wherefrom.index import Index, build_index
+    from wherefrom.build import build_index
+    from wherefrom.index import Index
 
     duplicated, single = corpus
     folder = tmp_path_factory.mktemp("tiny-corpus")

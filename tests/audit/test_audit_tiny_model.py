@@ -145,7 +145,7 @@ def test_guard_compares_in_normal_form():
 def test_cli_without_model_extra_prints_install_line(tmp_path):
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from wherefrom.audit.cli import main\n"
+        "from wherefrom.cli import main\n"
         f"folder = {str(tmp_path)!r}\n"
         "sys.exit(main(['audit', 'extract', '--model', folder, '--index', folder]))"
     )

@@ -118,7 +118,7 @@ def test_edited_copy_names_its_source(index: TinyIndex, name: str, edit: str) ->
     assert best.source is not None and best.source.title == name
     assert best.source.license == "CC0-1.0"
     assert best.kind == "near-duplicate" and 0 < best.similarity <= 1
-    assert set(best.details["distances"]) >= {"tiled_l2", "hamming", "inliers"}
+    assert set(best.details.distances.to_dict()) >= {"tiled_l2", "hamming", "inliers"}
     assert report.verdict != "original"
     x0, y0, x1, y1 = best.input_span
     assert 0 <= x0 < x1 <= query.width and 0 <= y0 < y1 <= query.height
@@ -156,7 +156,7 @@ def test_pasted_copy_box_is_the_pasted_region(index: TinyIndex) -> None:
 def test_exact_copy_is_within_carlini_threshold(index: TinyIndex) -> None:
     report = check_image(index, png(picture("camera")), "camera.png")
     best = report.matches[0]
-    assert best.details["distances"]["tiled_l2"] <= 0.15
+    assert best.details.distances.tiled_l2 <= 0.15
     assert report.coverage > 0.95
 
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from wherefrom.build import build_index
 from wherefrom.config import IndexConfig
 from wherefrom.errors import (
     BadInputError,
@@ -16,7 +17,7 @@ from wherefrom.errors import (
     IndexCorruptError,
     IndexMissingError,
 )
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 from wherefrom.records import Provenance
 
 PROSE = " ".join(f"word{i} of the long text number {i % 7}" for i in range(200))
@@ -34,7 +35,7 @@ def test_build_records_provenance_and_stats(tmp_path):
         assert rows["a.txt"].kind == "text" and rows["b.py"].language == "python"
         assert rows["b.py"].provenance.license == "MIT" and rows["b.py"].provenance.collection == "demo"
         assert index.text(rows["a.txt"].doc_id) == PROSE
-        assert index.stats()["documents"] == 2
+        assert index.stats().documents == 2
 
 
 def test_bad_records_are_counted_and_the_rest_is_indexed(tmp_path):
@@ -114,7 +115,7 @@ def test_a_build_killed_midway_leaves_the_published_index_usable(tmp_path):
     for i in range(1500):
         (big / f"doc{i}.txt").write_text(f"document {i} " + PROSE * 3)
     script = (
-        "import sys; from wherefrom.index import build_index; "
+        "import sys; from wherefrom.build import build_index; "
         f"build_index([{str(big)!r}], {str(tmp_path / 'idx')!r}, add=True)"
     )
     process = subprocess.Popen([sys.executable, "-c", script])
@@ -130,7 +131,7 @@ def test_a_build_killed_midway_leaves_the_published_index_usable(tmp_path):
     # The next writer cleans the leftovers and publishes normally.
     build_index([big / "doc1.txt"], tmp_path / "idx", add=True)
     with Index.open(tmp_path / "idx") as index:
-        assert index.stats()["documents"] == 2
+        assert index.stats().documents == 2
         assert sorted(p.name for p in (tmp_path / "idx" / "segments").iterdir()) == sorted(s.name for s in index.segments)
 
 

@@ -3,8 +3,9 @@
 import pytest
 from bench.stdlib import STDLIB, pick_functions, planted_query, stdlib_corpus
 
+from wherefrom.build import build_index
 from wherefrom.check import CheckOptions, check_text
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 
 
 @pytest.mark.slow

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from wherefrom import cli as wherefrom_cli
 from wherefrom.licenses import cli
 from wherefrom.licenses.release import attribution, license_report
 from wherefrom.records import Provenance
@@ -185,23 +186,23 @@ def fake_index(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_licenses_command(
     fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert cli.main(["licenses", "--index", str(tmp_path), "--target", "GPL-2.0-only"]) == 1
+    assert wherefrom_cli.main(["licenses", "--index", str(tmp_path), "--target", "GPL-2.0-only"]) == 1
     out = capsys.readouterr().out
     assert "Apache-2.0" in out and "incompatible" in out and "GPL-2.0 section 6" in out
     assert (
-        cli.main(["licenses", "--index", str(tmp_path), "--target", "GPL-2.0-only", "--json"]) == 1
+        wherefrom_cli.main(["licenses", "--index", str(tmp_path), "--target", "GPL-2.0-only", "--json"]) == 1
     )
     data = json.loads(capsys.readouterr().out)
     assert {d["license"] for d in data["incompatible"]} == {"Apache-2.0", "CC-BY-SA-4.0"}
-    assert cli.main(["licenses", "--index", str(tmp_path), "--target", "not-a-license"]) == 2
+    assert wherefrom_cli.main(["licenses", "--index", str(tmp_path), "--target", "not-a-license"]) == 2
     assert "--target" in capsys.readouterr().err
 
 
 def test_attribution_command(
     fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert cli.main(["attribution", "--index", str(tmp_path)]) == 0
+    assert wherefrom_cli.main(["attribution", "--index", str(tmp_path)]) == 0
     assert "**urllib3** 1.26.16" in capsys.readouterr().out
-    assert cli.main(["attribution", "--index", str(tmp_path), "--format", "json"]) == 0
+    assert wherefrom_cli.main(["attribution", "--index", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {g["license"] for g in data["licenses"]} >= {"Apache-2.0", "MIT"}

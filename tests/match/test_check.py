@@ -115,7 +115,7 @@ def test_code_copy_reformatted_is_verbatim_and_renamed_copy_is_renamed(make_inde
     assert match.kind == "verbatim"
     renamed = function.replace("values", "xs").replace("medians", "out").replace("chunk", "part").replace("window", "size")
     (match,) = check_text(index, renamed, options=CheckOptions(kind="code", language="python")).matches
-    assert match.kind == "renamed" and match.details["exact_similarity"] < 0.9
+    assert match.kind == "renamed" and match.details.exact_similarity < 0.9
     assert match.source.license == "MIT"
 
 
@@ -135,7 +135,7 @@ def test_hash_only_index_finds_copies_with_approximate_spans(make_index):
     assert match.source.title == "Hamlet" and match.snippet == ""
     start, end = match.source_span
     assert start <= 0 + 5 and end >= len(HAMLET) - 40
-    assert match.details["approximate_source_span"] is True
+    assert match.details.approximate_source_span is True
 
 
 def test_dense_light_edits_like_a_modernised_bible_are_one_match(make_index):
@@ -182,7 +182,8 @@ WORDS = [f"w{i}" for i in range(400)]
 def random_corpus(tmp_path_factory):
     import random
 
-    from wherefrom.index import Index, build_index
+    from wherefrom.build import build_index
+    from wherefrom.index import Index
 
     rng = random.Random(11)
     texts = [" ".join(rng.choice(WORDS) for _ in range(300)) for _ in range(20)]
@@ -217,7 +218,7 @@ def test_a_planted_copy_of_min_tokens_or_more_is_always_found_with_its_exact_spa
 
 @pytest.mark.parametrize("limit", [1, 4, 5, 40, 299, 300])
 def test_snippets_never_exceed_their_limit(limit):
-    from wherefrom.check import snippet_text
+    from wherefrom.match.spans import snippet_text
 
     text = "word " * 200
     assert len(snippet_text(text, limit)) <= limit

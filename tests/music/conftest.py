@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from wherefrom.build import build_index
 from wherefrom.config import IndexConfig
-from wherefrom.index import Index, build_index
+from wherefrom.index import Index
 from wherefrom.records import Provenance
 
 CHORALES = ["bach/bwv269", "bach/bwv267", "bach/bwv266", "bach/bwv26.6"]

@@ -36,8 +36,8 @@ def test_transposed_slower_midi_excerpt_is_found(index: Index, tmp_path: Path) -
     assert best.source is not None and best.source.title == "bwv269, Soprano"
     assert best.source.license == "CC-BY-4.0"
     assert best.kind == "verbatim"
-    assert best.details["source_bars"][0].startswith("3:")
-    assert best.details["source_bars"][1].startswith("12:")
+    assert best.details.source_bars[0].startswith("3:")
+    assert best.details.source_bars[1].startswith("12:")
     data = report.to_dict()["matches"][0]
     assert data["input_span"][1] - data["input_span"][0] == data["tokens"]
     assert "source_bars" in data and "input_bars" in data
@@ -72,7 +72,7 @@ def test_unrelated_tune_is_original(index: Index, tmp_path: Path) -> None:
 def test_every_part_of_a_score_input_is_checked(index: Index) -> None:
     path = Path(music21.corpus.getWork("bach/bwv266"))
     report = check_music(index, path.read_bytes(), path.name, CheckOptions())
-    parts = {m.details.get("input_part") for m in report.matches}
+    parts = {m.details.input_part for m in report.matches}
     assert {"Soprano", "Alto", "Tenor", "Bass"} <= parts
     assert report.coverage == pytest.approx(1.0)
 
@@ -108,8 +108,8 @@ def test_one_note_in_ten_changed_is_found_with_default_settings(index: Index) ->
     assert best.source is not None and best.source.title == "bwv269, Soprano"
     assert best.kind == "near-verbatim"
     assert 0.85 <= best.similarity < 1.0
-    assert best.details["transposition"] == 3
-    assert best.details["tempo"] == pytest.approx(1 / 1.5, abs=0.01)
+    assert best.details.transposition == 3
+    assert best.details.tempo == pytest.approx(1 / 1.5, abs=0.01)
 
 
 def test_a_shared_scale_is_not_a_copy_but_a_shared_tune_is(index: Index, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_a_shared_scale_is_not_a_copy_but_a_shared_tune_is(index: Index, tmp_pat
     )
     found = [m for m in check_music(index, leaps).matches if m.source is not None]
     assert [m.source.title for m in found if m.source] == ["Leaping Tune"]
-    assert found[0].details["transposition"] == 7
+    assert found[0].details.transposition == 7
 
 
 def test_tunes_of_one_file_are_told_apart() -> None:

@@ -65,7 +65,8 @@ def client(served_index):
 def keyed_client(served_index, tmp_path):
     from fastapi.testclient import TestClient
 
-    from wherefrom.serve.app import create_app, load_api_keys
+    from wherefrom.serve.app import create_app
+    from wherefrom.serve.auth import load_api_keys
 
     keys = tmp_path / "keys.txt"
     keys.write_text(

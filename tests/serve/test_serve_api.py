@@ -208,7 +208,7 @@ def test_plain_and_hashed_keys_both_work(keyed_client, key):
 
 def test_bad_key_file_names_the_line(tmp_path):
     from wherefrom.errors import WherefromError
-    from wherefrom.serve.app import load_api_keys
+    from wherefrom.serve.auth import load_api_keys
 
     path = tmp_path / "keys"
     path.write_text("good\nsha256:xyz\n")

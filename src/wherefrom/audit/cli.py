@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,7 @@ def register(subparsers: Any) -> None:
     can.add_argument("--samples", type=int, default=0, help="extrapolate from this many candidates")
     can.add_argument("--json", dest="json_out", type=Path)
     can.set_defaults(audit_run=_canary)
-    audit.set_defaults(func=_run)
+    audit.set_defaults(run=_run)
 
     guard = subparsers.add_parser("guard", help="generate with the copy guard on")
     model_args(guard)
@@ -90,7 +89,7 @@ def register(subparsers: Any) -> None:
     guard.add_argument("--mode", choices=["block", "cite"], default="block")
     guard.add_argument("--new-tokens", type=int, default=100)
     guard.add_argument("--top-k", type=int, default=64, help="candidates checked per step")
-    guard.set_defaults(func=_run, audit_run=_guard)
+    guard.set_defaults(run=_run, audit_run=_guard)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -102,11 +101,7 @@ def _run(args: argparse.Namespace) -> int:
             require("transformers", "model audits", "audit")
         return args.audit_run(args)
     except MissingExtraError as error:
-        print(f"wherefrom: {error}; {INSTALL}", file=sys.stderr)
-        return 2
-    except WherefromError as error:
-        print(f"wherefrom: {error}", file=sys.stderr)
-        return 2
+        raise WherefromError(f"{error}; {INSTALL}") from None
 
 
 def _load(path: str, args: argparse.Namespace) -> Any:
@@ -271,15 +266,3 @@ def _guard(args: argparse.Namespace) -> int:
         )
     )
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (`python -m wherefrom.audit.cli audit ...`)."""
-    parser = argparse.ArgumentParser(prog="wherefrom")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
 from wherefrom.corpus.files import document_from_bytes
-from wherefrom.records import Document, Provenance
+from wherefrom.corpus.provenance import with_license
+from wherefrom.licenses.detect import license_from_package_metadata, license_from_text
+from wherefrom.records import NOASSERTION, Document, LicenseSource, Provenance
 
 _METADATA = re.compile(r"^(?:[^/]+\.dist-info/METADATA|[^/]+/PKG-INFO|PKG-INFO)$")
 _LICENSE_FILE = re.compile(r"(?:^|/)(?:LICEN[CS]E|COPYING)[^/]*$", re.IGNORECASE)
@@ -37,8 +39,6 @@ def _members(path: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def package_provenance(metadata: Message, defaults: Provenance, archive: Path) -> Provenance:
-    from wherefrom.licenses.detect import license_from_package_metadata
-
     authors = [a for a in (metadata.get("Author"), metadata.get("Maintainer")) if a and a != "UNKNOWN"]
     for field in ("Author-email", "Maintainer-email"):
         for part in (metadata.get(field) or "").split(","):
@@ -51,10 +51,8 @@ def package_provenance(metadata: Message, defaults: Provenance, archive: Path) -
         authors=tuple(authors) or defaults.authors,
         collection=defaults.collection or (metadata.get("Name") or archive.name),
     )
-    if defaults.license_evidence.startswith("--license"):
-        return provenance
     spdx, evidence = license_from_package_metadata(metadata)
-    return replace(provenance, license=spdx, license_evidence=f"{archive.name}: {evidence}")
+    return with_license(provenance, spdx, LicenseSource.PACKAGE_METADATA, f"{archive.name}: {evidence}")
 
 
 def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
@@ -69,7 +67,7 @@ def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) ->
             metadata = email.parser.BytesParser().parsebytes(data)
             provenance = package_provenance(metadata, defaults, path)
             break
-    if provenance.license in ("", "NOASSERTION") and not defaults.license_evidence.startswith("--license"):
+    if provenance.license == NOASSERTION:
         provenance = _license_from_files(members, provenance, path)
     for name, data in members:
         member_provenance = replace(provenance, uri=f"{path.name}!/{name}", title=name)
@@ -79,11 +77,9 @@ def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) ->
 
 
 def _license_from_files(members: list[tuple[str, bytes]], provenance: Provenance, path: Path) -> Provenance:
-    from wherefrom.licenses.detect import license_from_text
-
     for name, data in members:
         if _LICENSE_FILE.search(name):
             found = license_from_text(data.decode("utf-8", "replace"))
             if found is not None:
-                return replace(provenance, license=found[0], license_evidence=f"{path.name}!/{name} text")
+                return with_license(provenance, found[0], LicenseSource.FOLDER_FILE, f"{path.name}!/{name} text")
     return provenance

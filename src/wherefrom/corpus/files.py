@@ -1,45 +1,23 @@
-"""Files and folders: text and code recognised by extension and content; images and music
-handed to their modules; binaries and undecodable files skipped with the reason."""
+"""Single files: text and code recognised by extension and content, works of a media kind
+(images, melodies) handed to that kind's reader through the registry, binaries and
+undecodable files skipped with the reason."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog, is_container
+from wherefrom import kinds
+from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
+from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, MissingExtraError
+from wherefrom.licenses.detect import license_of_folder, spdx_identifiers_in
 from wherefrom.normalize.code import language_for_filename
-from wherefrom.records import Document, Provenance
+from wherefrom.records import Document, LicenseSource, Provenance
 
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".svg"}
-MUSIC_EXTENSIONS = {".mid", ".midi", ".musicxml", ".mxl", ".abc", ".krn"}
-SKIPPED_FOLDERS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", ".tox", ".mypy_cache"}
-
-
-def read_folder(root: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
-    for folder, subfolders, names in os.walk(root, onerror=lambda e: skips.skip("unreadable", f"{e.filename}: {e.strerror}")):
-        subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_FOLDERS)
-        for name in sorted(names):
-            if _is_image_metadata(Path(folder, name)):
-                continue  # an image's provenance, read with the image
-            path = Path(folder, name)
-            if is_container(name):
-                from wherefrom.corpus.base import read_container
-
-                yield from read_container(path, defaults, kind, skips)
-            else:
-                yield from read_file(path, root, defaults, kind, skips)
-
-
-def _is_image_metadata(path: Path) -> bool:
-    if path.suffix.lower() not in (".json", ".csv", ".jsonl"):
-        return False
-    from wherefrom.image.reader import is_image_metadata
-
-    return is_image_metadata(path)
+_HEAD_BYTES = 4096
 
 
 def decode_text(data: bytes, where: str) -> str:
@@ -53,7 +31,7 @@ def decode_text(data: bytes, where: str) -> str:
 
 
 def classify(name: str, kind: str) -> tuple[str, str]:
-    """(kind, language) of a file name under the user's --kind."""
+    """(kind, language) of a text or code file name under the user's --kind."""
     if kind in ("text", "code"):
         return kind, (language_for_filename(name) or "text") if kind == "code" else ""
     language = language_for_filename(name)
@@ -77,70 +55,65 @@ def document_from_bytes(
         skips.skip("empty", f"{provenance.uri}: empty")
         return None
     doc_kind, language = classify(name, kind)
-    provenance = _with_spdx_line(provenance, content)
+    for expression in spdx_identifiers_in(content[:_HEAD_BYTES])[:1]:
+        provenance = with_license(provenance, expression, LicenseSource.SPDX_LINE, "SPDX-License-Identifier line")
     return Document(content=content, kind=doc_kind, provenance=provenance, language=language)  # type: ignore[arg-type]
 
 
-def _with_spdx_line(provenance: Provenance, content: str) -> Provenance:
-    """A file's own SPDX-License-Identifier line beats a folder-level guess."""
-    if provenance.license_evidence.startswith(("explicit", "--license")):
-        return provenance
-    from wherefrom.licenses.detect import spdx_identifiers_in
-
-    found = spdx_identifiers_in(content[:4096])
-    if not found:
-        return provenance
-    return replace(provenance, license=found[0], license_evidence="SPDX-License-Identifier line")
-
-
 def read_file(path: Path, root: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
-    suffix = path.suffix.lower()
     relative = path.relative_to(root).as_posix() if path != root and path.is_relative_to(root) else path.name
-    if suffix in IMAGE_EXTENSIONS or suffix in MUSIC_EXTENSIONS:
-        yield from _read_media(path, defaults, skips, suffix)
+    media = _media_kind(path, kind)
+    if media is not None:
+        yield from _read_media(path, root, defaults, skips, media)
         return
     try:
         data = path.read_bytes()
     except OSError as error:
         skips.skip("unreadable", f"{path}: {error.strerror or error}")
         return
-    provenance = replace(
-        folder_provenance(path.parent, root, defaults),
-        uri=str(path),
-        title=relative,
-    )
+    provenance = replace(folder_provenance(path.parent, root, defaults), uri=str(path), title=relative)
     document = document_from_bytes(data, path.name, provenance, kind, skips)
     if document is not None:
         yield document
 
 
+def _media_kind(path: Path, kind: str) -> str | None:
+    """The media kind a file is read as: the user's --kind, else the registry's answer for
+    its name (and, for `.xml`, its first bytes)."""
+    if kind in ("image", "music"):
+        return kind
+    if kind in ("text", "code"):
+        return None
+    head = b""
+    if kinds.suffix_of(path.name) == ".xml":
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(_HEAD_BYTES)
+        except OSError:
+            head = b""
+    return kinds.media_kind(path.name, head)
+
+
 def folder_provenance(folder: Path, root: Path, defaults: Provenance) -> Provenance:
-    """The license of a folder from its LICENSE/COPYING files, unless the user gave one."""
-    if defaults.license_evidence.startswith("--license"):
-        return defaults
+    """The licence of a folder from its LICENSE/COPYING files, ranked by the provenance rule."""
     found = _license_of_folder(folder, root.parent if root.is_dir() else root)
     if found is None:
         return defaults
     spdx, evidence = found
-    return replace(defaults, license=spdx, license_evidence=evidence)
+    return with_license(defaults, spdx, LicenseSource.FOLDER_FILE, evidence)
 
 
 @lru_cache(maxsize=4096)
 def _license_of_folder(folder: Path, stop_at: Path) -> tuple[str, str] | None:
     """Every file of a folder shares its answer: ask once per folder."""
-    from wherefrom.licenses.detect import license_of_folder
-
     return license_of_folder(folder, stop_at=stop_at)
 
 
-def _read_media(path: Path, defaults: Provenance, skips: SkipLog, suffix: str) -> Iterator[Document]:
+def _read_media(path: Path, root: Path, defaults: Provenance, skips: SkipLog, kind: str) -> Iterator[Document]:
     try:
-        if suffix in IMAGE_EXTENSIONS:
-            from wherefrom.image.reader import read_image_file as reader
-        else:
-            from wherefrom.music.reader import read_music_file as reader
-        yield from reader(path, defaults)
+        reader = kinds.spec(kind).part("reader")
+        yield from reader(path, folder_provenance(path.parent, root, defaults))
     except MissingExtraError as error:
         skips.skip(f"needs wherefrom[{error.extra}]", f"{path}: {error}")
     except BadInputError as error:
-        skips.skip("corrupt media" if suffix not in (".svg",) else "unrasterizable", str(error))
+        skips.skip("unrasterizable" if path.suffix.lower() == ".svg" else "corrupt media", str(error))

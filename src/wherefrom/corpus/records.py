@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from wherefrom.corpus.base import SkipLog
-from wherefrom.errors import BadInputError
-from wherefrom.records import Document, Provenance
+from wherefrom.corpus.provenance import with_license
+from wherefrom.errors import BadInputError, require
+from wherefrom.records import Document, LicenseSource, Provenance
 
 
 def read_jsonl(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
@@ -36,8 +37,6 @@ def read_jsonl(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> I
 
 
 def read_parquet(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
-    from wherefrom.errors import require
-
     parquet = require("pyarrow.parquet", "reading Parquet", "parquet")
     try:
         table = parquet.ParquetFile(path)
@@ -86,11 +85,9 @@ def _document(
         version=str(record.get("version") or defaults.version),
     )
     license_ = record.get("license")
-    if license_ and not defaults.license_evidence.startswith("--license"):
-        from wherefrom.licenses.detect import normalize_expression
-
-        provenance = replace(
-            provenance, license=normalize_expression(str(license_)), license_evidence=f"explicit 'license' field of {path.name}"
+    if license_:
+        provenance = with_license(
+            provenance, str(license_), LicenseSource.RECORD_FIELD, f"'license' field of {where}"
         )
     record_kind = record.get("kind") if record.get("kind") in ("text", "code") else None
     doc_kind = kind if kind in ("text", "code") else (record_kind or "text")

@@ -10,23 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from wherefrom.errors import BadInputError
+from wherefrom.index.fingerprint import kgram_hashes
 from wherefrom.normalize import get_normalizer
-from wherefrom.normalize.base import mix64
-
-_P = np.uint64(0x100000001B3)
-
-
-def window_hashes(ids: np.ndarray, n: int) -> np.ndarray:
-    """Hash of every window ids[i:i+n] (polynomial in the token ids, wrapping mod 2**64)."""
-    count = len(ids) - n + 1
-    if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    ids = ids.astype(np.uint64, copy=False)
-    acc = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i in range(n):
-            acc = acc * _P + ids[i : i + count]
-    return mix64(acc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +39,7 @@ class NgramTable:
         self.sources = sources
         hashes, owners, positions = [], [], []
         for number, source in enumerate(sources):
-            h = window_hashes(source.ids, n)
+            h = kgram_hashes(source.ids, n)
             hashes.append(h)
             owners.append(np.full(len(h), number, dtype=np.int32))
             positions.append(np.arange(len(h), dtype=np.int64))
@@ -90,7 +75,7 @@ class NgramTable:
             raise BadInputError(
                 f"a run of {len(ids)} tokens is shorter than the table's n={self.n}"
             )
-        key = window_hashes(ids[: self.n], self.n)[0]
+        key = kgram_hashes(ids[: self.n], self.n)[0]
         lo = int(np.searchsorted(self._hashes, key, side="left"))
         hi = int(np.searchsorted(self._hashes, key, side="right"))
         found: list[tuple[int, int]] = []

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-from typing import Any
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor name
 from wherefrom.image.reader import open_image
 from wherefrom.image.search import locate
 from wherefrom.index import Index
-from wherefrom.records import Match, Report
+from wherefrom.records import ImageDetails, Match, Report
 
 SIDE = 320  # longer side of each thumbnail in the report
 BOX = (220, 40, 40)
@@ -59,9 +58,8 @@ def _figure(index: Index, query: np.ndarray, match: Match, number: int) -> str:
         caption += f"; {title} (right), box {list(match.source_span)}."
     else:
         caption += f"; the index keeps no pixels of {title}."
-    distances: dict[str, Any] = match.details.get("distances", {})
-    if distances.get("tiled_l2") is not None:
-        caption += f" Tiled ℓ2 {distances['tiled_l2']:.3f}."
+    if isinstance(match.details, ImageDetails) and match.details.distances.tiled_l2 is not None:
+        caption += f" Tiled ℓ2 {match.details.distances.tiled_l2:.3f}."
     return f"<figure class='pair'>{''.join(parts)}<figcaption>{html.escape(caption)}</figcaption></figure>"
 
 

@@ -19,12 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from wherefrom import kinds
+from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, require
-from wherefrom.records import Document, Provenance
+from wherefrom.records import Document, LicenseSource, Provenance
 
-IMAGE_EXTENSIONS: frozenset[str] = frozenset(
-    {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp", ".svg"}
-)
+IMAGE_EXTENSIONS: frozenset[str] = kinds.spec("image").extensions
 METADATA_FILES: tuple[str, ...] = ("metadata.jsonl", "metadata.csv")
 _NAME_COLUMNS: tuple[str, ...] = ("file_name", "file", "filename", "path", "image")
 # A decompression bomb guard: no corpus image needs more than this many pixels.
@@ -112,10 +112,12 @@ def image_provenance(path: Path, defaults: Provenance) -> Provenance:
     provenance = replace(defaults, uri=path.resolve().as_uri(), title=defaults.title or path.stem)
     row = _folder_metadata(str(path.parent.resolve()), _mtime(path.parent)).get(path.name)
     if row is not None:
-        provenance = _apply(provenance, row, f"{path.parent / row['__file__']} row for {path.name}")
+        provenance = _apply(
+            provenance, row, f"{path.parent / row['__file__']} row for {path.name}", LicenseSource.FOLDER_METADATA
+        )
     for sidecar in (path.with_name(path.name + ".json"), path.with_suffix(".json")):
         if sidecar.is_file():
-            provenance = _apply(provenance, _load_sidecar(sidecar), f"sidecar {sidecar.name}")
+            provenance = _apply(provenance, _load_sidecar(sidecar), f"sidecar {sidecar.name}", LicenseSource.SIDECAR)
             break
     return provenance
 
@@ -180,7 +182,7 @@ def _metadata_rows(meta: Path) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def _apply(provenance: Provenance, raw: dict[str, Any], evidence: str) -> Provenance:
+def _apply(provenance: Provenance, raw: dict[str, Any], evidence: str, source: LicenseSource) -> Provenance:
     changes: dict[str, Any] = {}
     for field_name, keys in (
         ("title", ("title", "name")),
@@ -196,19 +198,8 @@ def _apply(provenance: Provenance, raw: dict[str, Any], evidence: str) -> Proven
         changes["authors"] = tuple(a.strip() for a in authors.split(";") if a.strip())
     elif isinstance(authors, list):
         changes["authors"] = tuple(str(a) for a in authors)
+    provenance = replace(provenance, **changes)
     license_value = raw.get("license")
     if license_value:
-        changes["license"] = _normalize_license(str(license_value))
-        changes["license_evidence"] = evidence
-    return replace(provenance, **changes)
-
-
-def _normalize_license(value: str) -> str:
-    try:
-        from wherefrom.licenses import normalize_license  # type: ignore[attr-defined]
-    except ImportError:
-        return value.strip()
-    try:
-        return normalize_license(value)
-    except Exception:  # an unknown licence string is kept as written
-        return value.strip()
+        provenance = with_license(provenance, str(license_value), source, evidence)
+    return provenance

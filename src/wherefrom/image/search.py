@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from wherefrom.config import CheckOptions
 from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
 from wherefrom.image.candidates import candidates
 from wherefrom.image.reader import open_image
 from wherefrom.image.segment import ImageSegment
 from wherefrom.image.verify import Verified, verify
+from wherefrom.index import Index
 from wherefrom.licenses import attribution_line
-from wherefrom.records import InputInfo, Match, Report
+from wherefrom.records import ImageDetails, ImageDistances, InputInfo, Match, Report
 from wherefrom.report import make_report
 
 PIXEL_SEARCH_CANDIDATES = 3  # the best candidates of a segment may be aligned by pixel search
@@ -44,11 +45,11 @@ def load_segment(folder: Path) -> ImageSegment:
     return segment
 
 
-def image_segments(index: Any) -> list[ImageSegment]:
+def image_segments(index: Index) -> list[ImageSegment]:
     return [load_segment(d / "images") for d in index.segment_dirs() if (d / "images" / "images.json").is_file()]
 
 
-def find_copies(index: Any, rgb: np.ndarray) -> list[tuple[ImageSegment, Verified]]:
+def find_image_copies(index: Index, rgb: np.ndarray) -> list[tuple[ImageSegment, Verified]]:
     """Every indexed image the picture `rgb` near-copies, best first."""
     query = D.query_features(rgb)
     found: list[tuple[ImageSegment, Verified]] = []
@@ -61,7 +62,7 @@ def find_copies(index: Any, rgb: np.ndarray) -> list[tuple[ImageSegment, Verifie
     return found
 
 
-def locate(index: Any, doc_id: int) -> tuple[ImageSegment, int] | None:
+def locate(index: Index, doc_id: int) -> tuple[ImageSegment, int] | None:
     """The image segment and row that hold document `doc_id`, or None."""
     for segment in image_segments(index):
         rows = np.nonzero(segment.doc_ids == doc_id)[0]
@@ -86,25 +87,24 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> floa
     return _area(inter) / union if union else 0.0
 
 
-def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Report:
+def check_image(index: Index, data: bytes, name: str, options: CheckOptions | None = None) -> Report:
     """The Report for one image: a near-duplicate Match per indexed image it copies."""
     image, _ = open_image(data, name)
     rgb = D.to_array(image)
-    found = find_copies(index, rgb)
-    limit = getattr(options, "max_sources", None) or MAX_MATCHES
+    found = find_image_copies(index, rgb)
+    limit = options.max_sources if options is not None else MAX_MATCHES
     found = found[:limit]
     boxes = [v.input_box for _, v in found]
     matches: list[Match] = []
     for segment, verified in found:
         source = index.document(int(segment.doc_ids[verified.row])).source_ref()
         containing = sum(1 for b in boxes if _overlap(b, verified.input_box) >= 0.5)
-        distances: dict[str, Any] = {
-            "tiled_l2": None if verified.tiled_l2 is None else round(verified.tiled_l2, 4),
-            "hamming": verified.hamming,
-            "inliers": verified.inliers,
-        }
-        if verified.correlation is not None:
-            distances["correlation"] = round(verified.correlation, 4)
+        distances = ImageDistances(
+            tiled_l2=None if verified.tiled_l2 is None else round(verified.tiled_l2, 4),
+            hamming=verified.hamming,
+            inliers=verified.inliers,
+            correlation=None if verified.correlation is None else round(verified.correlation, 4),
+        )
         matches.append(
             Match(
                 input_span=verified.input_box,
@@ -115,12 +115,11 @@ def check_image(index: Any, data: bytes, name: str, options: Any = None) -> Repo
                 kind="near-duplicate",
                 similarity=_similarity(verified),
                 documents_containing=containing,
-                details={
-                    "distances": distances,
-                    "alignment": verified.method,
-                    "near_copy": verified.tiled_l2 is not None
-                    and verified.tiled_l2 <= D.TILED_L2_THRESHOLD,
-                },
+                details=ImageDetails(
+                    distances=distances,
+                    alignment=verified.method,
+                    near_copy=verified.tiled_l2 is not None and verified.tiled_l2 <= D.TILED_L2_THRESHOLD,
+                ),
             )
         )
     coverage = _coverage(boxes, rgb.shape[1], rgb.shape[0])

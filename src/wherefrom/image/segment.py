@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from wherefrom.config import IndexConfig
 from wherefrom.errors import BadInputError, IncompatibleIndexError, IndexCorruptError
 from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
 from wherefrom.image.reader import open_image
@@ -69,6 +70,12 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+def open_part(segment_folder: Path, config: IndexConfig) -> ImageSegmentWriter:
+    """The image part of a segment being written (the kind registry's `index_part`): a
+    hash-only index keeps no thumbnails."""
+    return ImageSegmentWriter(segment_folder / "images", thumbnails=not config.hash_only)
 
 
 class ImageSegmentWriter:

@@ -1,8 +1,7 @@
-"""Fingerprints (rolling hash + winnowing), immutable segments, the SQLite manifest and the
-zstd text store."""
+"""Storage and lookup: fingerprints (rolling hash, winnowing), immutable segments, the SQLite
+manifest and the zstd text store. Building lives in `wherefrom.build`."""
 
-from wherefrom.index.build import BuildSummary, build_index, fingerprint_document
-from wherefrom.index.manifest import DocumentRow
-from wherefrom.index.reader import Index
+from wherefrom.index.manifest import DocumentRow, SegmentInfo
+from wherefrom.index.reader import Index, IndexStats
 
-__all__ = ["BuildSummary", "DocumentRow", "Index", "build_index", "fingerprint_document"]
+__all__ = ["DocumentRow", "Index", "IndexStats", "SegmentInfo"]

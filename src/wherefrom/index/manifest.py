@@ -12,7 +12,7 @@ from pathlib import Path
 
 from wherefrom.config import IndexConfig
 from wherefrom.errors import IndexCorruptError
-from wherefrom.records import Provenance, SourceRef
+from wherefrom.records import LicenseSource, Provenance, SourceRef
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,15 +26,55 @@ CREATE TABLE IF NOT EXISTS documents (
     kind TEXT NOT NULL, language TEXT NOT NULL, sha256 TEXT NOT NULL, uri TEXT NOT NULL,
     title TEXT NOT NULL, authors TEXT NOT NULL, license TEXT NOT NULL,
     license_evidence TEXT NOT NULL, version TEXT NOT NULL, collection TEXT NOT NULL,
-    n_tokens INTEGER NOT NULL, n_chars INTEGER NOT NULL
+    n_tokens INTEGER NOT NULL, n_chars INTEGER NOT NULL, license_source INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_uid ON documents (uid);
 """
 
 _COLUMNS = (
     "doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license, "
-    "license_evidence, version, collection, n_tokens, n_chars"
+    "license_evidence, version, collection, n_tokens, n_chars, license_source"
 )
+_SEGMENT_COLUMNS = "name, created, documents, fingerprints, bytes, corpus_bytes, tokens, summary"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentSummary:
+    """What a build recorded about its segment: the sources it read and what it skipped."""
+
+    sources: tuple[str, ...] = ()
+    skipped: tuple[tuple[str, int], ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps({"sources": list(self.sources), "skipped": dict(self.skipped)})
+
+    @classmethod
+    def from_json(cls, text: str) -> SegmentSummary:
+        raw = json.loads(text)
+        return cls(tuple(raw.get("sources", ())), tuple(sorted(raw.get("skipped", {}).items())))
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """One published segment as the manifest records it."""
+
+    name: str
+    created: float
+    documents: int
+    fingerprints: int
+    bytes: int
+    corpus_bytes: int
+    tokens: int
+    summary: SegmentSummary = SegmentSummary()
+
+    def to_tuple(self) -> tuple:
+        return (self.name, self.created, self.documents, self.fingerprints, self.bytes,
+                self.corpus_bytes, self.tokens, self.summary.to_json())
+
+    @classmethod
+    def from_tuple(cls, row: tuple) -> SegmentInfo:
+        *head, summary = row
+        return cls(*head, summary=SegmentSummary.from_json(summary))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +103,17 @@ class DocumentRow:
             self.doc_id, self.uid, self.segment, self.local, self.kind, self.language,
             self.sha256, p.uri, p.title, json.dumps(list(p.authors)), p.license,
             p.license_evidence, p.version, p.collection, self.n_tokens, self.n_chars,
+            int(p.license_source),
         )
 
     @classmethod
     def from_tuple(cls, row: tuple) -> DocumentRow:
         (doc_id, uid, segment, local, kind, language, sha256, uri, title, authors, license_,
-         evidence, version, collection, n_tokens, n_chars) = row
+         evidence, version, collection, n_tokens, n_chars, source) = row
         provenance = Provenance(
             uri=uri, title=title, authors=tuple(json.loads(authors)), license=license_,
             license_evidence=evidence, version=version, collection=collection,
+            license_source=LicenseSource(source),
         )
         return cls(doc_id, uid, segment, local, kind, language, sha256, provenance, n_tokens, n_chars)
 
@@ -107,28 +149,21 @@ class Manifest:
             raise IndexCorruptError(f"{self.path}: no configuration recorded; rebuild the index")
         return IndexConfig.from_json(text, str(self.path))
 
-    def segments(self) -> list[dict]:
-        cursor = self._db.execute(
-            "SELECT name, created, documents, fingerprints, bytes, corpus_bytes, tokens, summary "
-            "FROM segments ORDER BY created, name"
-        )
-        keys = ("name", "created", "documents", "fingerprints", "bytes", "corpus_bytes", "tokens", "summary")
-        return [dict(zip(keys, row, strict=True)) for row in cursor]
+    def segments(self) -> list[SegmentInfo]:
+        cursor = self._db.execute(f"SELECT {_SEGMENT_COLUMNS} FROM segments ORDER BY created, name")
+        return [SegmentInfo.from_tuple(row) for row in cursor]
 
     def next_doc_id(self) -> int:
         return int(self._db.execute("SELECT coalesce(max(doc_id), -1) + 1 FROM documents").fetchone()[0])
 
-    def publish(self, segment: dict, rows: list[DocumentRow]) -> None:
+    def publish(self, segment: SegmentInfo, rows: list[DocumentRow]) -> None:
         """Record a segment and its documents atomically."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._db.execute(
-                "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (segment["name"], segment["created"], segment["documents"], segment["fingerprints"],
-                 segment["bytes"], segment["corpus_bytes"], segment["tokens"], json.dumps(segment["summary"])),
-            )
+            self._db.execute(f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             segment.to_tuple())
             self._db.executemany(
-                f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+                f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 17)})",
                 (row.to_tuple() for row in rows),
             )
         except BaseException:

@@ -4,6 +4,7 @@ lookups the matcher needs across segments."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ class Index:
             raise IndexMissingError(f"{path}: no published segment yet (an interrupted first build?); rebuild it")
         readers = []
         for segment in published:
-            folder = path / "segments" / segment["name"]
+            folder = path / "segments" / segment.name
             if not folder.is_dir():
                 raise IndexCorruptError(f"{folder}: published segment is missing; the index is damaged")
             readers.append(SegmentReader(folder, verify=verify))
@@ -145,28 +146,67 @@ class Index:
             self._languages = [r[0] for r in rows]
         return self._languages
 
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
         segments = self.manifest.segments()
-        licenses = dict(self.manifest.count(
+        licenses = tuple(self.manifest.count(
             "SELECT license, count(*) FROM documents GROUP BY license ORDER BY 2 DESC"
         ))
-        corpus_bytes = sum(s["corpus_bytes"] for s in segments)
-        index_bytes = sum(s["bytes"] for s in segments) + (self.path / "manifest.sqlite").stat().st_size
+        corpus_bytes = sum(s.corpus_bytes for s in segments)
+        index_bytes = sum(s.bytes for s in segments) + (self.path / "manifest.sqlite").stat().st_size
+        return IndexStats(
+            path=str(self.path),
+            documents=sum(s.documents for s in segments),
+            tokens=sum(s.tokens for s in segments),
+            segments=len(segments),
+            fingerprints=sum(s.fingerprints for s in segments),
+            common_fingerprints=sum(len(s.common_keys) for s in self.segments),
+            corpus_bytes=corpus_bytes,
+            index_bytes=index_bytes,
+            kinds=tuple(self.stats_kinds().items()),
+            licenses=licenses,
+            languages=tuple(self.languages()),
+            config=self.config,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """What `index stats` and `GET /v1/index` report about an index."""
+
+    path: str
+    documents: int
+    tokens: int
+    segments: int
+    fingerprints: int
+    common_fingerprints: int
+    corpus_bytes: int
+    index_bytes: int
+    kinds: tuple[tuple[str, int], ...]
+    licenses: tuple[tuple[str, int], ...]
+    languages: tuple[str, ...]
+    config: IndexConfig
+
+    @property
+    def bytes_per_corpus_byte(self) -> float | None:
+        return round(self.index_bytes / self.corpus_bytes, 4) if self.corpus_bytes else None
+
+    def settings(self) -> dict[str, object]:
+        """The parameters that decide what is found, for the kinds the index holds: the
+        melody channel's window for melodies, the text/code window otherwise."""
+        c = self.config
+        out: dict[str, object] = {"hash_only": c.hash_only, "common_threshold": c.common_threshold}
+        kinds = dict(self.kinds)
+        if kinds.get("text") or kinds.get("code") or not kinds:
+            out.update(min_tokens=c.min_tokens, k=c.k, w=c.w)
+        if kinds.get("music"):
+            out.update(melody_min_tokens=c.melody_min_tokens, melody_k=c.melody_k, melody_w=c.melody_w)
+        return out
+
+    def to_dict(self) -> dict[str, object]:
         return {
-            "path": str(self.path),
-            "documents": sum(s["documents"] for s in segments),
-            "tokens": sum(s["tokens"] for s in segments),
-            "segments": len(segments),
-            "fingerprints": sum(s["fingerprints"] for s in segments),
-            "common_fingerprints": sum(len(s.common_keys) for s in self.segments),
-            "corpus_bytes": corpus_bytes,
-            "index_bytes": index_bytes,
-            "bytes_per_corpus_byte": round(index_bytes / corpus_bytes, 4) if corpus_bytes else None,
-            "kinds": self.stats_kinds(),
-            "licenses": licenses,
-            "languages": self.languages(),
-            "config": {
-                "min_tokens": self.config.min_tokens, "k": self.config.k, "w": self.config.w,
-                "hash_only": self.config.hash_only, "common_threshold": self.config.common_threshold,
-            },
+            "path": self.path, "documents": self.documents, "tokens": self.tokens, "segments": self.segments,
+            "fingerprints": self.fingerprints, "common_fingerprints": self.common_fingerprints,
+            "corpus_bytes": self.corpus_bytes, "index_bytes": self.index_bytes,
+            "bytes_per_corpus_byte": self.bytes_per_corpus_byte, "kinds": dict(self.kinds),
+            "licenses": dict(self.licenses), "languages": list(self.languages), "config": self.settings(),
         }

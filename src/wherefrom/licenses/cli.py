@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from wherefrom.errors import WherefromError
 from wherefrom.licenses.release import attribution, license_report
 
 LICENSES_HELP = """May this corpus train a model (or be mixed into a work) released under TARGET?
@@ -79,19 +77,3 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--format", choices=("md", "json"), default="md", help="Markdown (default) or JSON"
     )
     credits.set_defaults(run=run_attribution)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run `licenses` or `attribution` on their own (python -m wherefrom.licenses.cli)."""
-    parser = argparse.ArgumentParser(prog="wherefrom")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except WherefromError as error:
-        print(f"wherefrom: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

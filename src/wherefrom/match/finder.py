@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wherefrom.config import CheckOptions
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
@@ -36,6 +37,10 @@ class MatchOptions:
     # Code that agrees only in structure (other names and literals) is common by chance at
     # short lengths: renamed copies must be this long (default: twice min_tokens).
     min_renamed_tokens: int | None = None
+
+    @classmethod
+    def of(cls, options: CheckOptions) -> MatchOptions:
+        return cls(options.min_tokens, options.min_similarity, options.max_sources)
 
 
 MIN_VARIETY = 0.5  # share of distinct structural k-grams a renamed match must have

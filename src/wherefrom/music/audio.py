@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from wherefrom import kinds
 from wherefrom.errors import BadInputError, require
 from wherefrom.music.melody import NoteEvent
 
-AUDIO_EXTENSIONS = (".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aiff", ".aif")
+AUDIO_EXTENSIONS = tuple(sorted(kinds.spec("music").query_extensions))
 SAMPLE_RATE = 22050
 HOP = 256
 MIN_NOTE_SECONDS = 0.05

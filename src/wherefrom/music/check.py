@@ -1,5 +1,5 @@
 """check for melodies: every melody of a score, MIDI or audio input goes through the sequence
-matcher as its text form; the passages it proposes are judged note by note
+matcher in its melody normal form; the passages it proposes are judged note by note
 (`wherefrom.music.judge`) and come back in notes and bars instead of characters.
 
 Spans are [first, last) note indices of one melody (rests are not counted); each match says
@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-from wherefrom.check import CheckOptions, check_text, covered_length, passage_groups, span_overlap
+from wherefrom.config import CheckOptions
 from wherefrom.index import Index
+from wherefrom.match import count_passages, dedupe, sequence_matches
+from wherefrom.match.spans import covered_length, passage_groups, span_overlap
 from wherefrom.music.compare import NoteLine
 from wherefrom.music.judge import SourceMelodies, judge, required_evidence
 from wherefrom.music.melody import ParsedMelody, parse
 from wherefrom.music.reader import Melody, read_melodies
-from wherefrom.records import InputInfo, Match, Report
+from wherefrom.normalize import get_normalizer
+from wherefrom.records import InputInfo, Match, MusicDetails, Report
 from wherefrom.report import make_report
 
 # The sequence matcher proposes regions of this many tokens or more at this token similarity
@@ -42,6 +44,21 @@ def input_melodies(source: str | Path | bytes, name: str = "") -> list[Melody]:
         events = melody_from_audio(source if isinstance(source, bytes) else Path(source), where)
         return [Melody(tuple(events), Path(where).stem, "audio")]
     return read_melodies(source if isinstance(source, bytes) else Path(source), where)
+
+
+def check_music_bytes(index: Index, data: bytes, name: str, options: CheckOptions) -> Report:
+    """The registry's checker of melodies: a score, MIDI or audio file given as bytes."""
+    return check_music(index, data, name, options)
+
+
+def proposals(index: Index, content: str, options: CheckOptions) -> list[Match]:
+    """The passages the sequence matcher proposes for one melody's text form, with the
+    sources they were found in counted per passage (character spans of the text form)."""
+    form = get_normalizer("music").normalize(content)
+    if len(form) == 0:
+        return []
+    found, commons = sequence_matches(index, form, "music", options)
+    return count_passages(dedupe(found), commons, options.max_sources)
 
 
 def check_music(
@@ -68,7 +85,7 @@ def check_melodies(
     """
     options = replace(options or CheckOptions(), kind="music")
     min_tokens = options.min_tokens or index.config.melody_min_tokens
-    proposals = replace(
+    proposal_options = replace(
         options,
         min_tokens=min(min_tokens, PROPOSAL_TOKENS),
         min_similarity=min(options.min_similarity, CANDIDATE_SIMILARITY),
@@ -87,7 +104,7 @@ def check_melodies(
         line = NoteLine.of(parsed)
         required = required_evidence(parsed.n_notes, melodies_indexed)
         kept = []
-        for candidate in check_text(index, content, name, proposals).matches:
+        for candidate in proposals(index, content, proposal_options):
             if candidate.source is None:
                 match: Match | None = _common_in_notes(candidate, parsed, part)
             else:
@@ -116,9 +133,7 @@ def part_labels(melodies: list[Melody]) -> list[str]:
 def _common_in_notes(match: Match, parsed: ParsedMelody, part: str) -> Match:
     """A stretch of figures common to many indexed melodies, in notes."""
     first, last = parsed.note_span(*match.input_span)
-    details: dict[str, Any] = {"input_bars": parsed.bars(first, last)}
-    if part:
-        details["input_part"] = part
+    details = MusicDetails(input_bars=tuple(parsed.bars(first, last)), input_part=part or None)
     return replace(match, input_span=(first, last), tokens=last - first, details=details)
 
 
@@ -145,4 +160,5 @@ def _best_sources(matches: list[Match], max_sources: int) -> list[Match]:
 
 
 def _strength(match: Match) -> float:
-    return float(match.details.get("evidence_bits", 0.0))
+    details = match.details
+    return float(details.evidence_bits or 0.0) if isinstance(details, MusicDetails) else 0.0

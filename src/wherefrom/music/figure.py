@@ -8,7 +8,6 @@ import base64
 import html
 import io
 from collections.abc import Sequence
-from typing import Any
 
 from wherefrom.errors import require
 from wherefrom.index import Index
@@ -16,7 +15,7 @@ from wherefrom.music.check import input_melodies, part_labels
 from wherefrom.music.compare import NoteLine, align_passages
 from wherefrom.music.judge import SourceMelodies
 from wherefrom.music.melody import NoteEvent, ParsedMelody, parse, pitch_name
-from wherefrom.records import Match, Report, SourceRef
+from wherefrom.records import Match, MusicDetails, Report, SourceRef
 
 WIDTH = 720
 LEFT = 56  # room for the panel label and pitch names
@@ -102,8 +101,12 @@ def _passage_events(parsed: ParsedMelody, first: int, last: int) -> list[NoteEve
     return list(parsed.events[begin:end])
 
 
+def _details(match: Match) -> MusicDetails:
+    return match.details if isinstance(match.details, MusicDetails) else MusicDetails()
+
+
 def _input_melody(melodies: dict[str, ParsedMelody], match: Match) -> ParsedMelody | None:
-    return melodies.get(str(match.details.get("input_part", "")))
+    return melodies.get(_details(match).input_part or "")
 
 
 def _transposition(semitones: int) -> str:
@@ -118,13 +121,13 @@ def _figure(match: Match, source_ref: SourceRef, number: int, played: ParsedMelo
     first, last = match.input_span[0], match.input_span[1]
     input_events = _passage_events(played, first, last)
     source = sources.parsed(source_ref.uid)
-    details: dict[str, Any] = match.details
+    details = _details(match)
     title = source_ref.title or source_ref.uri
     where = f"notes {first + 1}-{last}"
-    if details.get("input_bars"):
-        where += f" (bars {details['input_bars'][0]} to {details['input_bars'][1]})"
-    if details.get("input_part"):
-        where += f" of {details['input_part']}"
+    if details.input_bars:
+        where += f" (bars {details.input_bars[0]} to {details.input_bars[1]})"
+    if details.input_part:
+        where += f" of {details.input_part}"
     if source is None or len(match.source_span) != 2:
         png = piano_roll_png(input_events, [])
         caption = f"Input {where} above; the index keeps no notes of {title}."
@@ -145,8 +148,8 @@ def _figure(match: Match, source_ref: SourceRef, number: int, played: ParsedMelo
             input_stretch=stretch,
         )
         caption = f"Input {where} above; {title}, notes {s_first + 1}-{s_last}"
-        if details.get("source_bars"):
-            caption += f" (bars {details['source_bars'][0]} to {details['source_bars'][1]})"
+        if details.source_bars:
+            caption += f" (bars {details.source_bars[0]} to {details.source_bars[1]})"
         caption += " below."
         if alignment is not None:
             caption += f" {_transposition(alignment.transposition)}, drawn at the source's tempo;"

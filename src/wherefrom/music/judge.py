@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
 
-from wherefrom.check import CheckOptions, snippet_text
+from wherefrom.config import CheckOptions
 from wherefrom.index import Index
+from wherefrom.match.spans import snippet_text
 from wherefrom.music.compare import NoteLine, align_passages, fits
 from wherefrom.music.melody import ParsedMelody, parse
-from wherefrom.records import Match
+from wherefrom.records import Match, MusicDetails, SequenceDetails
 
 # Against 1,294 indexed melodies (the melody benchmark), chance agreements of 750 held-out
 # excerpts of folk tunes reached 24 bits beyond log2(input notes x melodies), while copies
@@ -74,9 +74,11 @@ def judge(
         return None
     uid = candidate.source.uid
     passage = parsed.note_span(*candidate.input_span)
-    details: dict[str, Any] = dict(candidate.details)
-    if part:
-        details["input_part"] = part
+    proposed = candidate.details
+    details = MusicDetails(
+        input_part=part or None,
+        approximate_source_span=isinstance(proposed, SequenceDetails) and proposed.approximate_source_span,
+    )
     source, source_line = sources.parsed(uid), sources.line(uid)
     if source is None or source_line is None:
         return _judged_without_notes(candidate, parsed, line, passage, sources, options, required, details)
@@ -89,11 +91,14 @@ def judge(
         return None
     first, last = alignment.input_span
     s_first, s_last = alignment.source_span
-    details["input_bars"] = parsed.bars(first, last)
-    details["source_bars"] = source.bars(s_first, s_last)
-    details["transposition"] = alignment.transposition
-    details["tempo"] = round(alignment.tempo, 3)
-    details["evidence_bits"] = round(alignment.evidence, 1)
+    details = replace(
+        details,
+        input_bars=tuple(parsed.bars(first, last)),
+        source_bars=tuple(source.bars(s_first, s_last)),
+        transposition=alignment.transposition,
+        tempo=round(alignment.tempo, 3),
+        evidence_bits=round(alignment.evidence, 1),
+    )
     return replace(
         candidate,
         input_span=(first, last),
@@ -114,7 +119,7 @@ def _judged_without_notes(
     sources: SourceMelodies,
     options: CheckOptions,
     required: float,
-    details: dict[str, Any],
+    details: MusicDetails,
 ) -> Match | None:
     """Judgement when the source's notes cannot be aligned (a hash-only index keeps none, or
     the passages are too long): the evidence is the input passage's own information in the
@@ -129,9 +134,8 @@ def _judged_without_notes(
         source_span = _estimated_notes(sources.index, candidate.source.uid, candidate.source_span)
     else:
         source_span = source.note_span(*candidate.source_span)
-        details["source_bars"] = source.bars(*source_span)
-    details["input_bars"] = parsed.bars(*passage)
-    details["evidence_bits"] = round(evidence, 1)
+        details = replace(details, source_bars=tuple(source.bars(*source_span)))
+    details = replace(details, input_bars=tuple(parsed.bars(*passage)), evidence_bits=round(evidence, 1))
     return replace(
         candidate,
         input_span=passage,

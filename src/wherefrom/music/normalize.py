@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 from wherefrom.music.melody import ParsedMelody, parse
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, register_normalizer
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds
 
 MAX_INTERVAL = 24  # larger leaps (rare, mostly octave slips of a transcription) share a token
 # Duration ratios fall in 7 classes by |log2 ratio|: same, a little (4:3, 3:2), double, more
@@ -92,5 +92,3 @@ class MusicNormalizer(Normalizer):
         ends = parsed.note_ends[1:].astype(np.int64)
         return NormalForm(ids, starts, ends)
 
-
-register_normalizer("music", MusicNormalizer)

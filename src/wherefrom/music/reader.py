@@ -12,11 +12,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from wherefrom import kinds
+from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, require
 from wherefrom.music.melody import NoteEvent, serialize
-from wherefrom.records import Document, Provenance
+from wherefrom.records import Document, LicenseSource, Provenance
 
-SCORE_EXTENSIONS = (".mid", ".midi", ".musicxml", ".mxl", ".xml", ".abc", ".krn")
+# Scores the registry names, and `.xml` for MusicXML saved under that name (the caller has
+# decided it is a score: `kinds.media_kind` looks at the file's first bytes).
+SCORE_EXTENSIONS = tuple(sorted(kinds.spec("music").extensions | {".xml"}))
 MIDI_EXTENSIONS = (".mid", ".midi")
 MIN_NOTES = 2
 _EPSILON = 1e-6
@@ -57,12 +61,12 @@ def read_music_file(path: Path, defaults: Provenance) -> Iterator[Document]:
     for melody in read_melodies(path):
         uri = path.as_posix() + melody.fragment
         authors = (melody.composer,) if melody.composer else defaults.authors
-        evidence = defaults.license_evidence or (
-            f"score copyright: {melody.copyright}" if melody.copyright else ""
-        )
-        provenance = replace(
-            defaults, uri=uri, title=melody.full_title, authors=authors, license_evidence=evidence
-        )
+        provenance = replace(defaults, uri=uri, title=melody.full_title, authors=authors)
+        if melody.copyright:
+            # the score's own statement: a licence when it names one, else evidence only
+            provenance = with_license(
+                provenance, melody.copyright, LicenseSource.SPDX_LINE, f"score copyright: {melody.copyright}"
+            )
         yield Document(content=melody.content, kind="music", provenance=provenance)
 
 

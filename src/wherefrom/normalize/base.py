@@ -7,12 +7,13 @@ original content, so every reported span points at the exact characters (or note
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from wherefrom import kinds
 from wherefrom._core import lexers
+from wherefrom.errors import BadInputError
 
 MASK64 = (1 << 64) - 1
 _Q = 0x9E3779B97F4A7C15  # odd: every code point position weighs differently
@@ -114,31 +115,17 @@ class Normalizer(ABC):
     def normalize(self, content: str) -> NormalForm: ...
 
 
-_registry: dict[str, Callable[[str], Normalizer]] = {}
 _instances: dict[tuple[str, str], Normalizer] = {}
 
 
-def register_normalizer(kind: str, factory: Callable[[str], Normalizer]) -> None:
-    """Make `get_normalizer(kind, language)` build normalizers with `factory(language)`."""
-    _registry[kind] = factory
-
-
 def get_normalizer(kind: str, language: str = "") -> Normalizer:
+    """The normalizer of a sequence kind (and code language), built once per process from
+    the kind registry's entry."""
     key = (kind, language)
     found = _instances.get(key)
     if found is None:
-        if kind not in _registry:
-            _load_builtin(kind)
-        if kind not in _registry:
-            raise KeyError(f"no normalizer for kind {kind!r}")
-        found = _instances[key] = _registry[kind](language)
+        entry = kinds.spec(kind)
+        if not entry.has("normalizer"):
+            raise BadInputError(f"kind {kind!r} is not a sequence kind: it has no normal form")
+        found = _instances[key] = entry.part("normalizer")(language)
     return found
-
-
-def _load_builtin(kind: str) -> None:
-    if kind == "text":
-        import wherefrom.normalize.text
-    elif kind == "code":
-        import wherefrom.normalize.code
-    elif kind == "music":
-        import wherefrom.music.normalize  # noqa: F401

@@ -21,7 +21,7 @@ from operator import itemgetter
 import numpy as np
 
 from wherefrom._core import lexers
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_token, register_normalizer
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_token
 
 IDENTIFIER = "\x00ID"
 LITERAL = "\x00LIT"
@@ -290,5 +290,3 @@ def _pygments_normal_form(content: str, language: str, ids: TokenIds) -> NormalF
         np.array(abstract, dtype=np.uint64),
     )
 
-
-register_normalizer("code", CodeNormalizer)

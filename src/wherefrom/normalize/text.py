@@ -15,7 +15,7 @@ import unicodedata
 import numpy as np
 
 from wherefrom._core import lexers
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, register_normalizer
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds
 
 SEP, WORD, CJK, COMPLEX, IGNORABLE = 0, 1, 2, 3, 4
 _UNKNOWN = 255
@@ -123,5 +123,3 @@ def reference_tokens(content: str) -> list[tuple[int, int, str]]:
             i += 1
     return out
 
-
-register_normalizer("text", TextNormalizer)

@@ -1,19 +1,31 @@
-"""Renderers of Reports: terminal text (copied spans highlighted), JSON, SARIF 2.1.0, HTML."""
+"""Renderers of Reports: terminal text (copied spans highlighted), JSON, SARIF 2.1.0, HTML.
+Each takes one RenderItem per checked input."""
 
 from __future__ import annotations
 
 import html
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from wherefrom.records import Match, Report
+from wherefrom.records import ImageDetails, Match, Report
+
+
+@dataclass(frozen=True, slots=True)
+class RenderItem:
+    """One checked input as the renderers need it: its Report, its text (text and code, to
+    show the copied spans in place) and ready HTML views per match number (images, melodies)."""
+
+    report: Report
+    content: str | None = None
+    figures: Mapping[int, str] = field(default_factory=dict)
 
 _VERDICT_COLOUR = {"original": "32", "common-only": "36", "attribution-required": "33", "restricted": "31"}
 _CONTEXT = 60
 
 
-def render_json(reports: Sequence[Report]) -> str:
-    payload = reports[0].to_dict() if len(reports) == 1 else [r.to_dict() for r in reports]
+def render_json(items: Sequence[RenderItem]) -> str:
+    payload = items[0].report.to_dict() if len(items) == 1 else [item.report.to_dict() for item in items]
     return json.dumps(payload, indent=2, ensure_ascii=False)
 
 
@@ -32,9 +44,10 @@ def _excerpt(content: str, match: Match, colour: bool) -> str:
     return " ".join(("…" + before + marked + after + "…").split())
 
 
-def render_text(reports: Sequence[Report], contents: Sequence[str | None], colour: bool = False) -> str:
+def render_text(items: Sequence[RenderItem], colour: bool = False) -> str:
     lines: list[str] = []
-    for report, content in zip(reports, contents, strict=True):
+    for item in items:
+        report, content = item.report, item.content
         verdict = _paint(report.verdict.upper(), _VERDICT_COLOUR[report.verdict], colour)
         tokens = f", {report.input.tokens} tokens" if report.input.tokens is not None else ""
         lines.append(f"{report.input.name} ({report.input.kind}{tokens}): {verdict}, "
@@ -56,7 +69,7 @@ def render_text(reports: Sequence[Report], contents: Sequence[str | None], colou
 
 def _image_line(match: Match) -> str:
     """Where the copy sits in the source picture and the distances behind the verdict."""
-    distances = match.details.get("distances", {})
+    distances = match.details.distances.to_dict() if isinstance(match.details, ImageDetails) else {}
     shown = [f"{name} {value}" for name, value in distances.items() if value is not None]
     return f"source box {list(match.source_span)}" + (f"; {', '.join(shown)}" if shown else "")
 
@@ -76,12 +89,12 @@ def _match_line(number: int, match: Match) -> str:
             f"      from \"{source.title or source.uid}\"{version} by {who} [{source.license}]{where}")
 
 
-def render_sarif(reports: Sequence[Report]) -> str:
+def render_sarif(items: Sequence[RenderItem]) -> str:
     """SARIF 2.1.0: one result per match, so code scanning tools can show copies inline."""
     from wherefrom import __version__
 
     results = []
-    for report in reports:
+    for report in (item.report for item in items):
         for match in report.matches:
             if match.source is None:
                 continue
@@ -116,16 +129,12 @@ def render_sarif(reports: Sequence[Report]) -> str:
 _LICENSE_CLASS = {"original": "", "common-only": "common", "attribution-required": "permissive", "restricted": "restricted"}
 
 
-def render_html(reports: Sequence[Report], contents: Sequence[str | None],
-                figures: Sequence[Mapping[int, str]] | None = None) -> str:
-    """A self-contained page: the input with copied spans highlighted, sources listed.
-
-    `figures[i][n]` is a ready HTML fragment (an image or music side-by-side view) shown under
-    match n (1-based) of report i.
-    """
+def render_html(items: Sequence[RenderItem]) -> str:
+    """A self-contained page: the input with copied spans highlighted, sources listed, and
+    each item's figures (image or music side-by-side views) under their matches."""
     body = []
-    figures = figures if figures is not None else [{} for _ in reports]
-    for report, content, figure in zip(reports, contents, figures, strict=True):
+    for item in items:
+        report, content, figure = item.report, item.content, item.figures
         body.append(f"<section><h2>{html.escape(report.input.name)}</h2>"
                     f"<p class='verdict {report.verdict}'>{report.verdict} · {report.coverage:.0%} copied</p>")
         if content is not None and report.input.kind in ("text", "code"):

@@ -62,7 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wherefrom.serve.app import create_app, load_api_keys
+    from wherefrom.serve.app import create_app
+    from wherefrom.serve.auth import load_api_keys
 
     uvicorn = require("uvicorn", "the service", "serve")
     keys = load_api_keys(args.api_keys) if args.api_keys else None

@@ -1,5 +1,7 @@
-"""Building and adding to an index: a map over documents (a process pool with --jobs) into
-one new immutable segment, published atomically.
+"""Building and adding to an index: corpus → normalize → segment writers → publish. A map over
+documents (a process pool with --jobs) into one new immutable segment, published atomically.
+Kinds with an index part of their own (images) are written by that part, found through the
+kind registry.
 
 Publishing order: write the segment into `segments/.tmp-NAME`, fsync, rename to
 `segments/NAME`, then insert the segment and its documents into the manifest in one
@@ -19,15 +21,17 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from wherefrom import kinds
 from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
 from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
-from wherefrom.index.manifest import DocumentRow, Manifest
+from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo, SegmentSummary
 from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
 from wherefrom.normalize import get_normalizer
 from wherefrom.records import Document, Provenance
@@ -83,9 +87,11 @@ def fingerprint_document(document: Document, config: IndexConfig) -> DocumentFin
 
 def _fingerprint_batch(args: tuple[list[Document], IndexConfig]) -> list[tuple[Document, DocumentFingerprints | None]]:
     documents, config = args
-    return [
-        (d, None if d.kind == "image" else fingerprint_document(d, config)) for d in documents
-    ]
+    return [(d, fingerprint_document(d, config) if _is_sequence(d.kind) else None) for d in documents]
+
+
+def _is_sequence(kind: str) -> bool:
+    return kinds.spec(kind).has("normalizer")
 
 
 def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
@@ -173,17 +179,17 @@ def _build(
 ) -> BuildSummary:
     segments_dir = index_dir / "segments"
     segments_dir.mkdir(exist_ok=True)
-    _remove_unpublished(segments_dir, {s["name"] for s in manifest.segments()})
+    _remove_unpublished(segments_dir, {s.name for s in manifest.segments()})
     name = f"seg-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
     temporary = segments_dir / f".tmp-{name}"
     writer = SegmentWriter(temporary, config)
-    image_writer = None
+    parts: dict[str, Any] = {}  # kind -> the writer of its own segment part
     skips = SkipLog()
     rows: list[DocumentRow] = []
     seen: set[str] = set()
     next_id = manifest.next_doc_id()
     tokens = corpus_bytes = 0
-    kinds: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
     documents = read_sources(list(sources), defaults, kind, skips)
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
     try:
@@ -195,20 +201,18 @@ def _build(
                 if uid in seen:
                     skips.skip("duplicate", f"{document.provenance.uri}: indexed twice")
                     continue
-                if document.kind == "image":
-                    if image_writer is None:
-                        from wherefrom.image.segment import ImageSegmentWriter
-
-                        image_writer = ImageSegmentWriter(temporary / "images", thumbnails=not config.hash_only)
+                if fingerprints is None:
+                    part = parts.get(document.kind)
+                    if part is None:
+                        part = parts[document.kind] = kinds.spec(document.kind).part("index_part")(temporary, config)
                     try:
-                        image_writer.add(next_id, document)
+                        part.add(next_id, document)
                     except BadInputError as error:
                         skips.skip("corrupt media", str(error))
                         continue
                     local = writer.add_placeholder(next_id)
                     n_tokens, n_chars = 0, len(document.data or b"")
                 else:
-                    assert fingerprints is not None
                     local = writer.add(next_id, fingerprints, document.content)
                     n_tokens, n_chars = fingerprints.n_tokens, len(document.content)
                 seen.add(uid)
@@ -219,7 +223,7 @@ def _build(
                 next_id += 1
                 tokens += n_tokens
                 corpus_bytes += len(document.data) if document.data is not None else len(document.content.encode("utf-8", "surrogatepass"))
-                kinds[document.kind] += 1
+                by_kind[document.kind] += 1
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -231,8 +235,8 @@ def _build(
         reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"
         raise EmptyCorpusError(f"no document to index in {', '.join(map(str, sources))} ({reasons})")
     files, meta = writer.finish()
-    if image_writer is not None:
-        files += image_writer.finish()
+    for part in parts.values():
+        files += part.finish()
     write_checksums(temporary, files, {**meta, "config": config.to_json()})
     final = segments_dir / name
     os.rename(temporary, final)
@@ -240,13 +244,15 @@ def _build(
     index_bytes = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
     summary = BuildSummary(
         index=index_dir, segment=name, documents=len(rows), tokens=tokens, corpus_bytes=corpus_bytes,
-        index_bytes=index_bytes, seconds=time.perf_counter() - started, by_kind=dict(kinds),
+        index_bytes=index_bytes, seconds=time.perf_counter() - started, by_kind=dict(by_kind),
         skipped=dict(skips.counts), skipped_examples=tuple(skips.examples),
     )
     manifest.publish(
-        {"name": name, "created": time.time(), "documents": len(rows), "fingerprints": meta["fingerprints"],
-         "bytes": index_bytes, "corpus_bytes": corpus_bytes, "tokens": tokens,
-         "summary": {"skipped": summary.skipped, "sources": [str(s) for s in sources]}},
+        SegmentInfo(
+            name=name, created=time.time(), documents=len(rows), fingerprints=meta["fingerprints"],
+            bytes=index_bytes, corpus_bytes=corpus_bytes, tokens=tokens,
+            summary=SegmentSummary(tuple(str(s) for s in sources), tuple(sorted(summary.skipped.items()))),
+        ),
         rows,
     )
     return summary
