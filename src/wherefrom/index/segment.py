@@ -169,6 +169,7 @@ class SegmentReader:
         self.doc_ids = load_array(folder, "doc_ids")
         self.checkpoints = load_array(folder, "checkpoints")
         self.checkpoint_offsets = load_array(folder, "checkpoint_offsets")
+        self._checkpoint_cache: dict[int, np.ndarray] = {}
         self.store = StoreReader(folder) if (folder / "store.zst").exists() else None
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -195,5 +196,11 @@ class SegmentReader:
 
     def checkpoints_of(self, local: int) -> np.ndarray:
         """Character offsets of the document's tokens 0, CHECKPOINT_EVERY, 2 * CHECKPOINT_EVERY, ..."""
-        a, b = int(self.checkpoint_offsets[local]), int(self.checkpoint_offsets[local + 1])
-        return np.cumsum(packing.unpack(self.checkpoints, self._checkpoint_bits, a, b)).astype(np.int64)
+        found = self._checkpoint_cache.get(local)
+        if found is None:
+            a, b = int(self.checkpoint_offsets[local]), int(self.checkpoint_offsets[local + 1])
+            found = np.cumsum(packing.unpack(self.checkpoints, self._checkpoint_bits, a, b)).astype(np.int64)
+            if len(self._checkpoint_cache) >= 4096:
+                self._checkpoint_cache.clear()  # a dict assignment is atomic: threads may share it
+            self._checkpoint_cache[local] = found
+        return found

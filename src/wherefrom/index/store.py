@@ -21,6 +21,9 @@ BLOCK_BYTES = 1 << 18
 REFERENCE_BYTES = 1 << 22
 WINDOW_LOG = 23  # a window over the whole reference and the block after it
 IN_FLIGHT = 4  # blocks waiting for compression: bounds the writer's memory
+# What a reader keeps decompressed: a check verifies a copied verse against every translation,
+# each in its own block, and reads windows of the same books again and again.
+CACHE_BYTES = 64 << 20
 
 
 def _dictionary(reference: bytes):
@@ -119,23 +122,38 @@ class StoreReader:
         self._rows = load_array(folder, "store_rows")
         self._blocks = load_array(folder, "store_blocks")
         self._reference_blocks = int(load_array(folder, "store_reference")[0])
-        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        # Decompressed blocks and decoded documents, least recently used first, with their bytes.
+        self._blocks_read: OrderedDict[int, tuple[bytes, int]] = OrderedDict()
+        self._texts: OrderedDict[int, tuple[str, int]] = OrderedDict()
+        self._cached_bytes = 0
         self._decompressor = None
         self._against_reference = None
         self._lock = threading.Lock()
 
     def text(self, local: int) -> str:
-        block, start, length = (int(v) for v in self._rows[local])
         with self._lock:
-            data = self._cache.get(block)
-            if data is None:
+            found = self._texts.get(local)
+            if found is not None:
+                self._texts.move_to_end(local)
+                return found[0]
+            block, start, length = (int(v) for v in self._rows[local])
+            read = self._blocks_read.get(block)
+            if read is None:
                 data = self._decompress(block)
-                self._cache[block] = data
-                if len(self._cache) > 16:
-                    self._cache.popitem(last=False)
+                self._remember(self._blocks_read, block, data, len(data))
             else:
-                self._cache.move_to_end(block)
-        return data[start : start + length].decode("utf-8", "surrogatepass")
+                data = read[0]
+                self._blocks_read.move_to_end(block)
+            text = data[start : start + length].decode("utf-8", "surrogatepass")
+            self._remember(self._texts, local, text, length)
+            return text
+
+    def _remember(self, cache: OrderedDict, key: int, value: bytes | str, size: int) -> None:
+        cache[key] = (value, size)
+        self._cached_bytes += size
+        while self._cached_bytes > CACHE_BYTES and len(self._blocks_read) + len(self._texts) > 2:
+            oldest = self._blocks_read if len(self._blocks_read) > len(self._texts) else self._texts
+            self._cached_bytes -= oldest.popitem(last=False)[1][1]
 
     def _frame(self, block: int) -> bytes:
         with self._path.open("rb") as handle:
