@@ -249,12 +249,39 @@ def text_tokens(str content, const uint8_t[::1] classes, const uint32_t[::1] fol
 # normalize/code.py, alternatives tried in the same order, so the tokens are the same.
 
 
+# \w, \d and \s of the ASCII range as bit flags; other code points ask CPython's Unicode
+# database, exactly as the regular expression engine does.
+cdef enum:
+    ASCII_WORD = 1
+    ASCII_DIGIT = 2
+    ASCII_SPACE = 4
+
+cdef uint8_t ascii_flags[128]
+for _code in range(128):
+    _ch = chr(_code)
+    ascii_flags[_code] = (
+        (ASCII_WORD if (_ch.isalnum() or _ch == "_") else 0)
+        | (ASCII_DIGIT if _ch.isdecimal() else 0)
+        | (ASCII_SPACE if _ch.isspace() else 0)
+    )
+
+
 cdef inline bint is_word(uint32_t ch) noexcept nogil:
-    return ch == 95 or Py_UNICODE_ISALNUM(ch)  # \w
+    if ch < 128:
+        return ascii_flags[ch] & ASCII_WORD
+    return Py_UNICODE_ISALNUM(ch)  # \w (with "_", which is ASCII)
 
 
 cdef inline bint is_digit(uint32_t ch) noexcept nogil:
+    if ch < 128:
+        return ascii_flags[ch] & ASCII_DIGIT
     return Py_UNICODE_ISDECIMAL(ch)  # \d
+
+
+cdef inline bint is_space(uint32_t ch) noexcept nogil:
+    if ch < 128:
+        return ascii_flags[ch] & ASCII_SPACE
+    return Py_UNICODE_ISSPACE(ch)  # \s
 
 
 cdef inline bint is_hex_or_underscore(uint32_t ch) noexcept nogil:
@@ -426,7 +453,7 @@ cdef Py_ssize_t match_operator(const units* data, Py_ssize_t n, Py_ssize_t i,
                 break
         if same:
             return i + lengths[o]
-    if not Py_UNICODE_ISSPACE(data[i]) and not is_word(data[i]):
+    if not is_space(data[i]) and not is_word(data[i]):
         return i + 1
     return -1
 
@@ -484,6 +511,9 @@ cdef void scan_code(const units* data, Py_ssize_t n, int family, const uint32_t*
     cdef uint64_t acc, power, exact, abstract
     cdef int which
     while i < n:
+        if data[i] < 128 and ascii_flags[data[i]] & ASCII_SPACE:
+            i += 1  # no rule matches at a space: every token starts with a non-space
+            continue
         end = match_comment(data, n, i, family)
         if end < 0:
             end = match_string(data, n, i, family)

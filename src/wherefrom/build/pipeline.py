@@ -1,5 +1,7 @@
 """Building and adding to an index: corpus → normalize → segment writers → publish. A map over
-documents (a process pool with --jobs) into one new immutable segment, published atomically.
+documents into one new immutable segment, published atomically. With --jobs, batches whose
+documents the compiled core normalizes go to threads (its kernels release the GIL), the rest
+(Pygments languages, melodies) to a pool of processes; results keep the corpus order.
 Kinds with an index part of their own (images) are written by that part, found through the
 kind registry.
 
@@ -17,8 +19,9 @@ import multiprocessing
 import os
 import shutil
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +95,37 @@ def _fingerprint_batch(args: tuple[list[Document], IndexConfig]) -> list[tuple[D
 
 def _is_sequence(kind: str) -> bool:
     return kinds.spec(kind).has("normalizer")
+
+
+def _compiled(document: Document) -> bool:
+    return _is_sequence(document.kind) and get_normalizer(document.kind, document.language).compiled
+
+
+class _Workers:
+    """`jobs` threads for batches the compiled core normalizes and `jobs` processes for the
+    others, at most 2 x jobs batches in flight, results in submission order. The processes
+    are forked before any thread of this build starts."""
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
+        self._processes = multiprocessing.get_context("fork").Pool(jobs)
+        self._threads = ThreadPoolExecutor(jobs, thread_name_prefix="wherefrom-build")
+
+    def map(self, batches: Iterable[tuple[list[Document], IndexConfig]]) -> Iterator[list[tuple[Document, DocumentFingerprints | None]]]:
+        in_flight: deque = deque()
+        for batch in batches:
+            if all(_compiled(d) for d in batch[0]):
+                in_flight.append(self._threads.submit(_fingerprint_batch, batch).result)
+            else:
+                in_flight.append(self._processes.apply_async(_fingerprint_batch, (batch,)).get)
+            if len(in_flight) >= 2 * self._jobs:
+                yield in_flight.popleft()()
+        while in_flight:
+            yield in_flight.popleft()()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        self._processes.terminate()
 
 
 def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
@@ -191,10 +225,10 @@ def _build(
     tokens = corpus_bytes = 0
     by_kind: Counter[str] = Counter()
     documents = read_sources(list(sources), defaults, kind, skips)
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    workers = _Workers(jobs) if jobs > 1 else None
     try:
         batches = _batches(documents, config)
-        results = pool.imap(_fingerprint_batch, batches) if pool else map(_fingerprint_batch, batches)
+        results = workers.map(batches) if workers else map(_fingerprint_batch, batches)
         for batch in results:
             for document, fingerprints in batch:
                 uid = document.uid
@@ -228,8 +262,8 @@ def _build(
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     finally:
-        if pool is not None:
-            pool.terminate()
+        if workers is not None:
+            workers.close()
     if not rows:
         shutil.rmtree(temporary, ignore_errors=True)
         reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"

@@ -110,6 +110,9 @@ class Normalizer(ABC):
     # True when normalizing from any token start gives the same tokens as the whole content
     # does from there on: verification may then re-read only a window of a long source.
     restartable: bool = False
+    # True when the work runs in the compiled core with the GIL released: threads then
+    # normalize in parallel, where Python tokenizers need a pool of processes.
+    compiled: bool = False
 
     @abstractmethod
     def normalize(self, content: str) -> NormalForm: ...

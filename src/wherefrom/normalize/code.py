@@ -204,6 +204,7 @@ class CodeNormalizer(Normalizer):
         # The family lexers are plain regular expressions scanned left to right, so a scan
         # from a token start reproduces the tokens; Pygments lexers carry state.
         self.restartable = self.family is not None
+        self.compiled = self.family is not None
         self._ids = TokenIds()
 
     def normalize(self, content: str) -> NormalForm:

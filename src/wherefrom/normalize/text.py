@@ -85,6 +85,7 @@ _fill(np.arange(256, dtype=np.uint32))
 class TextNormalizer(Normalizer):
     kind = "text"
     restartable = True
+    compiled = True
 
     def __init__(self, language: str = "") -> None:
         self._slow_ids = TokenIds()
