@@ -47,7 +47,6 @@ class SegmentWriter:
         self.config = config
         folder.mkdir(parents=True)
         self._keys: list[np.ndarray] = []
-        self._docs: list[np.ndarray] = []
         self._structure: list[np.ndarray] = []
         self._positions: list[np.ndarray] = []
         self._checkpoints: list[np.ndarray] = []
@@ -60,14 +59,14 @@ class SegmentWriter:
         """Add one sequence document; returns its local number in the segment."""
         local = len(self._doc_ids)
         self._doc_ids.append(doc_id)
-        self._keys.append(fingerprints.keys)
+        # Only the top 32 bits are stored: keep no more until the segment is sorted.
+        self._keys.append((fingerprints.keys >> np.uint64(32)).astype(np.uint32))
         base = self._token_starts[-1]
         if base + fingerprints.n_tokens > MAX_SEGMENT_TOKENS:
             raise WherefromError(
                 f"a segment holds at most {MAX_SEGMENT_TOKENS:,} tokens; index the corpus in parts with 'index add'"
             )
         self._token_starts.append(base + fingerprints.n_tokens)
-        self._docs.append(np.full(len(fingerprints.keys), local, dtype=np.uint32))
         structure = np.zeros(len(fingerprints.keys), dtype=bool)
         if fingerprints.structure_from >= 0:
             structure[fingerprints.structure_from :] = True
@@ -87,14 +86,18 @@ class SegmentWriter:
         )
 
     def finish(self) -> tuple[list[Path], dict]:
-        keys = (np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)) >> np.uint64(32)
-        docs = np.concatenate(self._docs) if self._docs else np.zeros(0, np.uint32)
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint32)
         positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
         structure = np.concatenate(self._structure) if self._structure else np.zeros(0, bool)
-        order = np.lexsort((positions, docs, keys))
-        keys, docs, positions, structure = keys[order], docs[order], positions[order], structure[order]
+        self._keys, self._positions, self._structure = [], [], []
+        # Token offsets grow with the document, so (key, offset) order is (key, document, position).
+        order = np.lexsort((positions, keys))
+        keys, positions, structure = keys[order], positions[order], structure[order]
+        del order
+        docs = np.searchsorted(np.array(self._token_starts, dtype=np.int64), positions, side="right") - 1
         common_keys, common_counts, keep = _split_common(keys, docs, structure, self.config)
-        keys, docs, positions = keys[keep], docs[keep], positions[keep]
+        del docs, structure
+        keys, positions = keys[keep], positions[keep]
         offsets = np.zeros(len(self._checkpoints) + 1, dtype=np.int64)
         np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
         # Each document's checkpoints as its first offset, then the gaps between them.
