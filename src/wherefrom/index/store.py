@@ -20,7 +20,8 @@ from wherefrom.index.files import load_array, save_array
 BLOCK_BYTES = 1 << 18
 REFERENCE_BYTES = 1 << 22
 WINDOW_LOG = 23  # a window over the whole reference and the block after it
-IN_FLIGHT = 4  # blocks waiting for compression: bounds the writer's memory
+COMPRESSORS = 2  # threads compressing blocks: at level 10 zstd is the build's slowest stage
+IN_FLIGHT = 8  # blocks waiting for compression: bounds the writer's memory
 # What a reader keeps decompressed: a check verifies a copied verse against every translation,
 # each in its own block, and reads windows of the same books again and again.
 CACHE_BYTES = 64 << 20
@@ -35,7 +36,8 @@ def _dictionary(reference: bytes):
 class StoreWriter:
     """Appends documents to `store.zst`: consecutive documents share a block of about
     256 KB, each block one zstd frame, so reading one document decompresses one block.
-    Blocks are compressed on a worker thread (zstd releases the GIL) while the build goes on."""
+    Blocks are compressed on worker threads (zstd releases the GIL) while the build goes on;
+    each thread has compressors of its own, since a zstd context serves one call at a time."""
 
     def __init__(self, folder: Path, level: int) -> None:
         import zstandard
@@ -43,8 +45,8 @@ class StoreWriter:
         self._path = folder / "store.zst"
         self._handle = self._path.open("wb")
         self._level = level
-        self._compressor = zstandard.ZstdCompressor(level=level)
-        self._against_reference: zstandard.ZstdCompressor | None = None
+        self._reference_dictionary: zstandard.ZstdCompressionDict | None = None
+        self._local = threading.local()
         self._reference: list[bytes] = []
         self._reference_bytes = 0
         self._reference_blocks = 0
@@ -53,7 +55,7 @@ class StoreWriter:
         self._block_offsets: list[int] = [0]
         self._rows: list[tuple[int, int, int]] = []  # block, start, length (bytes)
         self._folder = folder
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="wherefrom-store")
+        self._worker = ThreadPoolExecutor(COMPRESSORS, thread_name_prefix="wherefrom-store")
         self._frames: deque[Future[bytes]] = deque()
         self._blocks = 0
 
@@ -72,26 +74,30 @@ class StoreWriter:
         block = b"".join(self._pending)
         self._pending, self._pending_bytes = [], 0
         self._blocks += 1
-        if self._against_reference is None:
-            self._frames.append(self._worker.submit(self._compressor.compress, block))
+        self._frames.append(self._worker.submit(self._compress, block, self._reference_dictionary))
+        if self._reference_dictionary is None:
             self._reference.append(block)
             self._reference_bytes += len(block)
             if self._reference_bytes >= REFERENCE_BYTES:
-                self._start_reference()
-        else:
-            self._frames.append(self._worker.submit(self._against_reference.compress, block))
+                self._reference_dictionary = _dictionary(b"".join(self._reference))
+                self._reference_blocks = self._blocks
+                self._reference = []
         while len(self._frames) > IN_FLIGHT:
             self._write(self._frames.popleft().result())
 
-    def _start_reference(self) -> None:
+    def _compress(self, block: bytes, dictionary) -> bytes:
+        """On a worker thread: one block, alone or against the reference."""
         import zstandard
 
-        params = zstandard.ZstdCompressionParameters.from_level(self._level, window_log=WINDOW_LOG)
-        self._against_reference = zstandard.ZstdCompressor(
-            dict_data=_dictionary(b"".join(self._reference)), compression_params=params,
-        )
-        self._reference_blocks = self._blocks
-        self._reference = []
+        local = self._local
+        if dictionary is None:
+            if getattr(local, "alone", None) is None:
+                local.alone = zstandard.ZstdCompressor(level=self._level)
+            return local.alone.compress(block)
+        if getattr(local, "against", None) is None:
+            params = zstandard.ZstdCompressionParameters.from_level(self._level, window_log=WINDOW_LOG)
+            local.against = zstandard.ZstdCompressor(dict_data=_dictionary(dictionary.as_bytes()), compression_params=params)
+        return local.against.compress(block)
 
     def _write(self, frame: bytes) -> None:
         self._handle.write(frame)
