@@ -2,7 +2,7 @@
 """Set up and run wherefrom on a fresh machine with Python and a C compiler.
 
     python3 dev.py demo   # virtualenv, install, index the bundled corpus, check a sample output
-    python3 dev.py test   # virtualenv with every extra, lint, the whole test suite
+    python3 dev.py test   # virtualenv with every extra, lint, type check, the whole test suite
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def demo() -> int:
 def test(pytest_args: list[str]) -> int:
     ensure_venv(TEST_EXTRAS)
     run(BIN / "ruff", "check", "src", "tests", "bench")
+    run(BIN / "mypy")  # the settings and files are in pyproject.toml
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     return subprocess.run([BIN / "pytest", *pytest_args], cwd=ROOT, env=env).returncode
 

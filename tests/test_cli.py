@@ -70,3 +70,31 @@ def test_missing_input_file_is_exit_2(demo_index):
 def test_stats_json(demo_index):
     stats = json.loads(wherefrom("index", "stats", "--index", demo_index, "--json").stdout)
     assert stats["documents"] == 8 and stats["config"]["min_tokens"] == 25
+
+
+def test_readme_terminal_example_is_what_the_command_prints(demo_index):
+    """The README's worked example, line by line (its excerpt lines are shortened with ' … ')."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ wherefrom check examples/answer.md --index idx\n", 1)[1].split("\n```\n", 1)[0]
+    printed = wherefrom("check", "examples/answer.md", "--index", demo_index, "--colour", "never").stdout.splitlines()
+    shown = block.rstrip("\n").splitlines()
+    assert len(shown) == len(printed)
+    for page, real in zip(shown, printed, strict=True):
+        pieces = [p for p in page.strip().split(" … ") if p and p != "…"]
+        at = 0
+        for piece in pieces:
+            found = real.find(piece.strip(" …"), at)
+            assert found >= 0, f"README shows {page!r}, the command prints {real!r}"
+            at = found
+
+
+def test_a_folder_given_to_check_is_named(demo_index):
+    done = wherefrom("check", "examples", "--index", demo_index)
+    assert done.returncode == 2 and "examples: is a folder" in done.stderr
+
+
+def test_piped_code_honours_language(demo_index):
+    code = (ROOT / "examples" / "corpus" / "statkit" / "stats.py").read_text()
+    done = wherefrom("check", "-", "--index", demo_index, "--language", "python", "--format", "json", stdin=code)
+    report = json.loads(done.stdout)
+    assert report["input"]["kind"] == "code" and report["matches"][0]["kind"] == "verbatim"

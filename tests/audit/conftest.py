@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tests.extras import require_extra
 
-torch = pytest.importorskip("torch")
-from wherefrom.audit.model import _hide_broken_torchvision  # noqa: E402
 
-_hide_broken_torchvision()
-transformers = pytest.importorskip("transformers")
-tokenizers = pytest.importorskip("tokenizers")
+def _libraries() -> tuple[Any, Any, Any]:
+    """torch, transformers and tokenizers, or a skip with the install line: only the tests
+    that use the tiny model need them (the metric tests run without the extra)."""
+    torch = require_extra("audit", "torch")
+    from wherefrom.audit.model import _hide_broken_torchvision
+
+    _hide_broken_torchvision()
+    return torch, require_extra("audit", "transformers"), require_extra("audit", "tokenizers")
 
 WORDS = 300
 DOC_WORDS = 32  # = the tiny protocol's prefix + suffix: every sequence starts a document
@@ -34,6 +39,7 @@ def make_corpus(seed: int = 0) -> tuple[list[str], list[str]]:
 
 
 def make_tokenizer() -> object:
+    _, transformers, tokenizers = _libraries()
     vocab = {"[EOS]": 0, "[UNK]": 1} | {f"w{i}": i + 2 for i in range(WORDS)}
     for i, word in enumerate(["the", "and", "river", "flows", "to", "sea", "a", "dog", "runs"]):
         vocab[word] = WORDS + 2 + i
@@ -51,6 +57,7 @@ def make_tokenizer() -> object:
 
 
 def make_model(tokenizer: object, seed: int = 0) -> object:
+    torch, transformers, _ = _libraries()
     torch.manual_seed(seed)
     config = transformers.GPT2Config(
         vocab_size=len(tokenizer),
@@ -65,6 +72,7 @@ def make_model(tokenizer: object, seed: int = 0) -> object:
 
 
 def train(model: object, tokenizer: object, texts: list[str], epochs: int, seed: int = 0) -> None:
+    torch, _, _ = _libraries()
     torch.manual_seed(seed)
     rows = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
     data = torch.tensor(rows)

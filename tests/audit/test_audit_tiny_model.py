@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-import pytest
+from tests.extras import require_extra
 
 from wherefrom.audit.extract import Protocol, audit_extraction, plot
 from wherefrom.audit.membership import evaluate, score_text
@@ -66,7 +66,7 @@ def test_membership_scores_separate_duplicated_from_single(corpus, tiny_models):
 
 
 def _generate(model, prompt: str, processor=None, tokens: int = 20) -> str:
-    torch = pytest.importorskip("torch")
+    torch = require_extra("audit", "torch")
     ids = torch.tensor([model.encode(prompt)[0]])
     extra = {"logits_processor": [processor]} if processor is not None else {}
     with torch.no_grad():
@@ -114,7 +114,7 @@ def test_guard_cite_mode_records_the_source(corpus, tiny_index, tiny_models):
     prompt = " ".join(words[:10])
     guard = CopyGuard.from_index(tiny_index, max_copy_tokens=12, mode="cite")
     processor = make_processor(guard, model.tokenizer)
-    torch = pytest.importorskip("torch")
+    torch = require_extra("audit", "torch")
     ids = torch.tensor([model.encode(prompt)[0]])
     out = model.model.generate(
         input_ids=ids,

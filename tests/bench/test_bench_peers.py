@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -102,7 +103,7 @@ def test_bloom_peer_finds_a_planted_copy_without_source(tiny, tmp_path):
 
 
 def test_minhash_peer_names_the_whole_document(tiny, tmp_path):
-    pytest.importorskip("datasketch")
+    require_extra("bench", "datasketch")
     peer = base.get_peer("minhash-lsh")
     out = tmp_path / "lsh"
     peer.build(tiny, out)
@@ -111,8 +112,8 @@ def test_minhash_peer_names_the_whole_document(tiny, tmp_path):
 
 
 def test_infinigram_peer_finds_the_verbatim_span(tiny, tmp_path):
-    pytest.importorskip("infini_gram")
-    pytest.importorskip("transformers")
+    require_extra("bench", "infini_gram")
+    require_extra("audit", "transformers")
     peer = base.get_peer("infini-gram")
     out = tmp_path / "ig"
     peer.build(tiny, out)

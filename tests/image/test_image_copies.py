@@ -8,11 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
-Image = pytest.importorskip("PIL.Image")
-pytest.importorskip("cv2")
-pytest.importorskip("faiss")
-skdata = pytest.importorskip("skimage.data")
+Image = require_extra("image", "PIL.Image")
+require_extra("image", "cv2")
+require_extra("image", "faiss")
+skdata = require_extra("bench", "skimage.data")
 
 from PIL import ImageDraw, ImageEnhance, ImageOps  # noqa: E402
 
@@ -167,24 +168,33 @@ def test_unrelated_image_is_original(index: TinyIndex, name: str) -> None:
     assert report.verdict == "original"
 
 
-def test_segment_reopens_with_checksums(index: TinyIndex) -> None:
+def test_segment_reopens(index: TinyIndex) -> None:
     segment = ImageSegment.open(index.segment / "images")
     assert len(segment) == len(CORPUS)
     assert segment.thumbnail(0).shape[2] == 3
 
 
-def test_corrupted_segment_file_is_refused(index: TinyIndex, tmp_path: Path) -> None:
+def test_corrupted_segment_file_is_refused(tmp_path: Path) -> None:
+    """Image files are checksummed with the rest of their segment, in one place."""
     import shutil
 
+    from wherefrom.build import build_index
     from wherefrom.errors import IndexCorruptError
+    from wherefrom.index import Index
 
-    copy = tmp_path / "images"
-    shutil.copytree(index.segment / "images", copy)
-    payload = bytearray((copy / "local_desc.npy").read_bytes())
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in CORPUS[:2]:
+        picture(name).save(corpus / f"{name}.png")
+    build_index([corpus], tmp_path / "idx")
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "idx", copy)
+    (damaged,) = copy.glob("segments/*/images/local_desc.npy")
+    payload = bytearray(damaged.read_bytes())
     payload[-1] ^= 0xFF
-    (copy / "local_desc.npy").write_bytes(bytes(payload))
+    damaged.write_bytes(bytes(payload))
     with pytest.raises(IndexCorruptError, match=r"local_desc\.npy"):
-        ImageSegment.open(copy)
+        Index.open(copy, verify=True)
 
 
 def test_truncated_and_corrupt_files_are_bad_input(tmp_path: Path) -> None:

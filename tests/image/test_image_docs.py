@@ -1,4 +1,4 @@
-"""The example of docs/images.md runs and finds the mirrored, cropped copy."""
+"""The HTML report of an image check shows the input and the source side by side."""
 
 from __future__ import annotations
 
@@ -6,29 +6,17 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "images.md"
-
-
-def test_images_doc_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("PIL")
-    pytest.importorskip("cv2")
-    pytest.importorskip("faiss")
-    pytest.importorskip("wherefrom.check")
-    (code,) = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, str(DOC), "exec"), {})
-    printed = capsys.readouterr().out
-    assert "attribution-required Harbour CC-BY-4.0" in printed
-    assert "tiled_l2" in printed
 
 
 def test_html_report_shows_input_and_source_side_by_side(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("cv2")
-    pytest.importorskip("faiss")
-    skdata = pytest.importorskip("skimage.data")
+    require_extra("image", "cv2")
+    require_extra("image", "faiss")
+    skdata = require_extra("bench", "skimage.data")
     from PIL import Image, ImageOps
 
     from wherefrom.cli import main

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 from wherefrom.build import build_index
 from wherefrom.config import IndexConfig
@@ -33,7 +34,7 @@ G3 B>cd|g2e c>BA|B<dG e>cA|F3 d^cd|a>fd B2e|g3 G3|]
 
 @pytest.fixture(scope="session")
 def chorale_index_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    music21 = pytest.importorskip("music21")
+    music21 = require_extra("music", "music21")
     folder = tmp_path_factory.mktemp("corpus")
     for work in CHORALES:
         source = Path(music21.corpus.getWork(work))

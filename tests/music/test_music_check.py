@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 from wherefrom.check import CheckOptions
 from wherefrom.index import Index
@@ -13,7 +14,7 @@ from wherefrom.music.check import check_melodies, check_music, part_labels
 from wherefrom.music.melody import NoteEvent
 from wherefrom.music.reader import Melody, read_melodies
 
-music21 = pytest.importorskip("music21")
+music21 = require_extra("music", "music21")
 
 
 @pytest.fixture
@@ -78,8 +79,8 @@ def test_every_part_of_a_score_input_is_checked(index: Index) -> None:
 
 
 def test_synthesized_audio_of_an_indexed_tune_is_found(index: Index, tmp_path: Path) -> None:
-    pytest.importorskip("librosa")
-    soundfile = pytest.importorskip("soundfile")
+    require_extra("music-audio", "librosa")
+    soundfile = require_extra("music-audio", "soundfile")
     from wherefrom.music.audio import SAMPLE_RATE, synthesize
 
     notes = [(e.pitch, e.duration) for e in soprano().events[:30] if e.pitch is not None]

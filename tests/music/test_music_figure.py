@@ -10,14 +10,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 from wherefrom.cli import main
 from wherefrom.index import Index
 from wherefrom.music.check import check_music
 from wherefrom.music.melody import NoteEvent
 
-music21 = pytest.importorskip("music21")
-Image = pytest.importorskip("PIL.Image")
+music21 = require_extra("music", "music21")
+Image = require_extra("image", "PIL.Image")
 
 DATA_URI = re.compile(r"<img src='data:image/png;base64,([A-Za-z0-9+/=]+)'")
 TUNE = "X:1\nT:{title}\nM:6/8\nL:1/8\nK:G\nG3 B>cd|g2e c>BA|B<dG e>cA|F3 d^cd|a>fd B2e|g3 G3|]\n"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 
 from wherefrom.errors import BadInputError
 from wherefrom.music.melody import parse
 from wherefrom.music.reader import read_melodies, read_music_file
 from wherefrom.records import Provenance
 
-music21 = pytest.importorskip("music21")
+music21 = require_extra("music", "music21")
 
 ABC_TUNES = """X:1
 T:Speed the Plough

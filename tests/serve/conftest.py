@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from tests.extras import require_extra
 
-pytest.importorskip(
-    "fastapi", reason="the service needs the 'serve' extra: pip install 'wherefrom[serve]'"
-)
-pytest.importorskip("httpx", reason="the service tests need httpx: pip install 'wherefrom[serve]'")
+require_extra("serve", "fastapi")
+require_extra("serve", "httpx")
 
 POEM = (
     "Shall I compare thee to a summer's day? Thou art more lovely and more temperate: "

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.extras import require_extra
 from tests.serve.conftest import POEM
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,9 +22,7 @@ if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         allow_module_level=True,
     )
 pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install playwright")
-uvicorn = pytest.importorskip(
-    "uvicorn", reason="needs the 'serve' extra: pip install 'wherefrom[serve]'"
-)
+uvicorn = require_extra("serve", "uvicorn")
 
 
 def _free_port() -> int:

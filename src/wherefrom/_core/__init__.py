@@ -12,7 +12,7 @@ caller that the tests pin it to; there is no other runtime path.
 from __future__ import annotations
 
 try:
-    from wherefrom._core import align, fingerprints, lexers, packing
+    from . import align, fingerprints, lexers, packing
 except ImportError as error:  # pragma: no cover - only on an install that skipped the build
     raise ImportError(
         "wherefrom's compiled core (wherefrom._core) is not built: install wherefrom with a C compiler "

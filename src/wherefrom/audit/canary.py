@@ -62,7 +62,7 @@ def exposure(
     samples: int = 0,
     seed: int = 0,
     max_enumerate: int = 100_000,
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     """Exposure of `canary` by exact rank when |R| <= max_enumerate and `samples` is 0, else by
     the skew-normal extrapolation over `samples` (default 10,000) random candidates."""
     canary_score = log_perplexity(model, canary)

@@ -241,7 +241,7 @@ def _guard(args: argparse.Namespace) -> int:
     index = _open(args.index)
     model = _load(args.model, args)
     guard = CopyGuard.from_index(index, args.max_copy_tokens, args.mode)
-    processor = make_processor(guard, model.tokenizer, args.top_k)
+    processor: Any = make_processor(guard, model.tokenizer, args.top_k)
     torch = __import__("torch")
     ids = torch.tensor([model.encode(args.prompt)[0]])
     with torch.no_grad():

@@ -15,11 +15,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wherefrom.audit.metrics import bleu, edit_similarity, memorization_score
 from wherefrom.audit.sequences import Sequence, sample_sequences
 from wherefrom.errors import BadInputError
+
+if TYPE_CHECKING:
+    from wherefrom.audit.model import LanguageModel
+    from wherefrom.index import Index
 
 EDIT_THRESHOLD = 0.9
 BLEU_THRESHOLD = 0.75
@@ -127,7 +131,7 @@ def subtract(target: list[SampleResult], reference: list[SampleResult]) -> dict[
     return {k: a[k] - b[k] for k in a if k != "n" and k in b}
 
 
-def run_model(model: object, sequences: list[Sequence], protocol: Protocol) -> list[SampleResult]:
+def run_model(model: LanguageModel, sequences: list[Sequence], protocol: Protocol) -> list[SampleResult]:
     results: list[SampleResult] = []
     total = max(protocol.prefix_lengths) + protocol.suffix_length
     for prefix in protocol.prefix_lengths:
@@ -139,7 +143,7 @@ def run_model(model: object, sequences: list[Sequence], protocol: Protocol) -> l
             list(s.tokens[offset + prefix : offset + prefix + protocol.suffix_length])
             for s in sequences
         ]
-        generated = model.greedy(prompts, protocol.suffix_length)  # type: ignore[attr-defined]
+        generated = model.greedy(prompts, protocol.suffix_length)
         for s, g, t in zip(sequences, generated, truths, strict=True):
             results.append(
                 SampleResult(
@@ -158,13 +162,13 @@ def run_model(model: object, sequences: list[Sequence], protocol: Protocol) -> l
 
 
 def audit_extraction(
-    index: object,
-    model: object,
+    index: Index,
+    model: LanguageModel,
     protocol: Protocol | str = "carlini2022",
     *,
     count: int = 200,
     seed: int = 0,
-    reference: object | None = None,
+    reference: LanguageModel | None = None,
 ) -> ExtractionResult:
     """Sample `count` sequences from the index and run the protocol on the model (and on the
     reference model, on the same text, when given)."""
@@ -184,7 +188,7 @@ def audit_extraction(
         ref_sequences = []
         for s in sequences:
             text = _span_text(index, s)
-            ids, _ = reference.encode(text)  # type: ignore[attr-defined]
+            ids, _ = reference.encode(text)
             if len(ids) >= total:
                 ref_sequences.append(
                     Sequence(
@@ -204,12 +208,12 @@ def audit_extraction(
 _text_cache: dict[tuple[int, str], str] = {}
 
 
-def _span_text(index: object, s: Sequence) -> str:
+def _span_text(index: Index, s: Sequence) -> str:
     key = (id(index), s.uid)
     if key not in _text_cache:
         _text_cache.clear()
-        row = index.document_by_uid(s.uid)  # type: ignore[attr-defined]
-        _text_cache[key] = index.text(row.doc_id) or ""  # type: ignore[attr-defined]
+        row = index.document_by_uid(s.uid)
+        _text_cache[key] = index.text(row.doc_id) or ""
     return _text_cache[key][s.start_char : s.end_char]
 
 

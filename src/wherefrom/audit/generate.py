@@ -5,7 +5,10 @@ hold a copy of at least `min_tokens` normal-form tokens, and the copies, longest
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wherefrom.index import Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,7 @@ class Copy:
 
 
 def audit_generations(
-    index: Any,
+    index: Index,
     model: Any,
     *,
     n: int = 100,

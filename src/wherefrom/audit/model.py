@@ -136,7 +136,8 @@ def _hide_broken_torchvision() -> None:
     except Exception:
         for name in [m for m in sys.modules if m.startswith("torchvision.")]:
             del sys.modules[name]
-        sys.modules["torchvision"] = None  # type: ignore[assignment] - find_spec now says absent
+        # find_spec now says absent
+        sys.modules["torchvision"] = None  # type: ignore[assignment]
 
 
 def load_model(

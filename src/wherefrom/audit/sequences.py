@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wherefrom.guard.ngrams import NgramTable, index_texts
 from wherefrom.normalize import get_normalizer
+
+if TYPE_CHECKING:
+    from wherefrom.index import Index
 
 COUNT_NGRAM = 8
 
@@ -42,7 +46,7 @@ class DuplicateCounter:
 
 
 def sample_sequences(
-    index: object, model: object, length: int, count: int, seed: int = 0
+    index: Index, model: object, length: int, count: int, seed: int = 0
 ) -> tuple[list[Sequence], DuplicateCounter]:
     """`count` runs of `length` model tokens at random positions of random documents (a
     document is drawn with probability proportional to the positions it offers)."""

@@ -54,7 +54,7 @@ def check_bytes(index: Index, data: bytes, name: str, options: CheckOptions | No
     options = options or CheckOptions()
     if len(data) > MAX_INPUT_BYTES:
         raise BadInputError(f"{name}: {len(data)} bytes, more than the {MAX_INPUT_BYTES} a check reads")
-    kind = options.kind
+    kind: str = options.kind
     if kind == "auto":
         kind = kinds.media_kind(name, data, query=True) or "text"
     checker = kinds.spec(kind).part("checker")

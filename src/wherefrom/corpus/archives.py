@@ -12,6 +12,7 @@ from dataclasses import replace
 from email.message import Message
 from pathlib import Path
 
+from wherefrom.archive import members as archive_members
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
 from wherefrom.corpus.files import document_from_bytes
 from wherefrom.corpus.provenance import with_license
@@ -20,22 +21,6 @@ from wherefrom.records import NOASSERTION, Document, LicenseSource, Provenance
 
 _METADATA = re.compile(r"^(?:[^/]+\.dist-info/METADATA|[^/]+/PKG-INFO|PKG-INFO)$")
 _LICENSE_FILE = re.compile(r"(?:^|/)(?:LICEN[CS]E|COPYING)[^/]*$", re.IGNORECASE)
-
-
-def _members(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(name, bytes) of every regular file in the archive, in archive order."""
-    if path.name.lower().endswith((".whl", ".zip")):
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if not info.is_dir() and info.file_size <= MAX_DOCUMENT_BYTES:
-                    yield info.filename, archive.read(info)
-        return
-    with tarfile.open(path) as archive:
-        for member in archive:
-            if member.isfile() and member.size <= MAX_DOCUMENT_BYTES:
-                handle = archive.extractfile(member)
-                if handle is not None:
-                    yield member.name, handle.read()
 
 
 def package_provenance(metadata: Message, defaults: Provenance, archive: Path) -> Provenance:
@@ -57,7 +42,7 @@ def package_provenance(metadata: Message, defaults: Provenance, archive: Path) -
 
 def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
     try:
-        members = list(_members(path))
+        members = list(archive_members(path, MAX_DOCUMENT_BYTES))
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as error:
         skips.skip("truncated or unreadable archive", f"{path}: {error.__class__.__name__}: {error}")
         return

@@ -13,7 +13,7 @@ from typing import Any
 from wherefrom.corpus.base import SkipLog
 from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, require
-from wherefrom.records import Document, LicenseSource, Provenance
+from wherefrom.records import Document, Kind, LicenseSource, Provenance
 
 
 def read_jsonl(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
@@ -89,7 +89,10 @@ def _document(
         provenance = with_license(
             provenance, str(license_), LicenseSource.RECORD_FIELD, f"'license' field of {where}"
         )
-    record_kind = record.get("kind") if record.get("kind") in ("text", "code") else None
-    doc_kind = kind if kind in ("text", "code") else (record_kind or "text")
+    doc_kind: Kind = "text"
+    if kind in ("text", "code"):
+        doc_kind = "code" if kind == "code" else "text"
+    elif record.get("kind") == "code":
+        doc_kind = "code"
     language = str(record.get("language") or ("python" if doc_kind == "code" else ""))
     return Document(content=text, kind=doc_kind, provenance=provenance, language=language)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from wherefrom.errors import BadInputError
 from wherefrom.guard.ngrams import NgramTable, index_texts
 from wherefrom.normalize import get_normalizer
+
+if TYPE_CHECKING:
+    from wherefrom.index import Index
 
 GuardMode = Literal["block", "cite"]
 
@@ -72,7 +75,7 @@ class CopyGuard:
 
     @classmethod
     def from_index(
-        cls, index: object, max_copy_tokens: int = 50, mode: GuardMode = "block"
+        cls, index: Index, max_copy_tokens: int = 50, mode: GuardMode = "block"
     ) -> CopyGuard:
         return cls(
             NgramTable.from_texts(index_texts(index), max_copy_tokens + 1), max_copy_tokens, mode

@@ -20,7 +20,7 @@ def make_processor(guard: CopyGuard, tokenizer: Any, top_k: int = 64) -> Any:
     transformers = require("transformers", "the generation guard", "audit")
     torch = require("torch", "the generation guard", "audit")
 
-    class CopyGuardProcessor(transformers.LogitsProcessor):
+    class CopyGuardProcessor(transformers.LogitsProcessor):  # type: ignore[name-defined]
         def __init__(self) -> None:
             self.guard = guard
             self.top_k = top_k

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wherefrom.errors import BadInputError
 from wherefrom.index.fingerprint import kgram_hashes
 from wherefrom.normalize import get_normalizer
+
+if TYPE_CHECKING:
+    from wherefrom.index import Index
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +64,7 @@ class NgramTable:
         return cls(sources, n)
 
     @classmethod
-    def from_index(cls, index: object, n: int) -> NgramTable:
+    def from_index(cls, index: Index, n: int) -> NgramTable:
         """Build from every text and code document of a wherefrom index that keeps its text."""
         return cls.from_texts(index_texts(index), n)
 
@@ -96,13 +100,13 @@ class NgramTable:
         return len({owner for owner, _ in self.find(ids)})
 
 
-def index_texts(index: object) -> Iterator[tuple[str, str, str]]:
+def index_texts(index: Index) -> Iterator[tuple[str, str, str]]:
     """(label, uid, text) of each text/code document of an index; fails on a hash-only index."""
-    rows = list(index.documents())  # type: ignore[attr-defined]
+    rows = list(index.documents())
     for row in rows:
         if row.kind not in ("text", "code"):
             continue
-        content = index.text(row.doc_id)  # type: ignore[attr-defined]
+        content = index.text(row.doc_id)
         if content is None:
             raise BadInputError(
                 f"{getattr(index, 'path', 'index')}: document {row.uid} has no stored text "

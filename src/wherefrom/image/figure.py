@@ -40,9 +40,14 @@ def _img(png: bytes, alt: str) -> str:
     return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'>"
 
 
+def _box(span: tuple[int, ...]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = span
+    return x0, y0, x1, y1
+
+
 def _figure(index: Index, query: np.ndarray, match: Match, number: int) -> str:
     height, width = query.shape[:2]
-    parts = [_img(boxed_png(query, tuple(match.input_span), width, height), f"input of match {number}")]
+    parts = [_img(boxed_png(query, _box(match.input_span), width, height), f"input of match {number}")]
     source = match.source
     title = (source.title or source.uri) if source is not None else "the source"
     caption = f"Input (left), box {list(match.input_span)}"
@@ -53,7 +58,7 @@ def _figure(index: Index, query: np.ndarray, match: Match, number: int) -> str:
     if thumb is not None and found is not None:
         segment, row = found
         source_width, source_height = (int(v) for v in segment.sizes[row])
-        parts.append(_img(boxed_png(thumb, tuple(match.source_span), source_width, source_height),
+        parts.append(_img(boxed_png(thumb, _box(match.source_span), source_width, source_height),
                           f"source of match {number}"))
         caption += f"; {title} (right), box {list(match.source_span)}."
     else:

@@ -68,7 +68,7 @@ def read_image_file(path: Path, defaults: Provenance) -> Iterator[Document]:
 def rasterize_svg(data: bytes, name: str) -> bytes:
     """SVG to PNG bytes through cairosvg when it is installed; otherwise the file is skipped."""
     try:
-        import cairosvg  # type: ignore[import-not-found]
+        import cairosvg
     except ImportError:
         raise BadInputError(
             f"{name}: SVG needs a rasteriser to be indexed: pip install cairosvg"

@@ -1,8 +1,9 @@
 """The image part of an index segment: `<segment>/images/`, written once by
 ImageSegmentWriter and read by ImageSegment.
 
-Files (little-endian .npy arrays, each fsynced; `images.json` holds the format version, the
-descriptor parameters, and the size and SHA-256 of every file):
+Files (little-endian .npy arrays; `images.json` holds the format version, the descriptor
+parameters and the size of every file; their checksums are the segment's, in segment.json,
+written and verified with every other file of the segment by `wherefrom.index.files`):
   doc_ids.npy     int64[n]       builder's doc_id per image row
   sizes.npy       int32[n, 2]    width, height in pixels
   phash.npy       uint8[n, 8]    64-bit perceptual hash
@@ -14,9 +15,7 @@ descriptor parameters, and the size and SHA-256 of every file):
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,9 @@ from wherefrom.config import IndexConfig
 from wherefrom.errors import BadInputError, IncompatibleIndexError, IndexCorruptError
 from wherefrom.image import descriptors as D  # noqa: N812 - the descriptor namespace
 from wherefrom.image.reader import open_image
-from wherefrom.index.files import fsync_path
 from wherefrom.records import Document
 
-IMAGE_FORMAT_VERSION = 1
+IMAGE_FORMAT_VERSION = 2  # 2: checksums live in the segment's segment.json
 MANIFEST = "images.json"
 CORPUS_FEATURES = 500
 THUMB_QUALITY = 90
@@ -55,13 +53,6 @@ def descriptor_parameters() -> dict[str, Any]:
         "feature_side": D.FEATURE_SIDE,
         "thumb_side": D.THUMB_SIDE,
     }
-
-
-def _fsync_write(path: Path, payload: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -138,8 +129,8 @@ class ImageSegmentWriter:
         payloads["thumbs.bin"] = b"".join(self._thumbs)
         for file_name, payload in payloads.items():
             path = self.folder / file_name
-            _fsync_write(path, payload)
-            files[file_name] = {"bytes": len(payload), "sha256": hashlib.sha256(payload).hexdigest()}
+            path.write_bytes(payload)
+            files[file_name] = {"bytes": len(payload)}
             written.append(path)
         manifest = {
             "format_version": IMAGE_FORMAT_VERSION,
@@ -150,10 +141,9 @@ class ImageSegmentWriter:
             "files": files,
         }
         path = self.folder / MANIFEST
-        _fsync_write(path, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        path.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
         written.append(path)
-        fsync_path(self.folder)
-        return written
+        return written  # the segment's write_checksums fsyncs them with every other file
 
 
 def _stack(parts: list[np.ndarray], empty: tuple[int, int], dtype: str) -> np.ndarray:
@@ -201,7 +191,9 @@ class ImageSegment:
         self.local_owner = np.repeat(np.arange(len(self.doc_ids), dtype=np.int64), counts)
 
     @classmethod
-    def open(cls, folder: Path, *, verify: bool = True) -> ImageSegment:
+    def open(cls, folder: Path) -> ImageSegment:
+        """Read an image part; sizes are checked here, checksums with the whole segment when
+        its Index is opened with `verify` (and by `wherefrom index verify`)."""
         folder = Path(folder)
         manifest_path = folder / MANIFEST
         try:
@@ -225,10 +217,8 @@ class ImageSegment:
                 payload = path.read_bytes()
             except OSError as error:
                 raise IndexCorruptError(f"{path}: missing image index file ({error.strerror})") from None
-            if len(payload) != facts["bytes"] or (
-                verify and hashlib.sha256(payload).hexdigest() != facts["sha256"]
-            ):
-                raise IndexCorruptError(f"{path}: size or checksum differs from {MANIFEST}")
+            if len(payload) != facts["bytes"]:
+                raise IndexCorruptError(f"{path}: {len(payload)} bytes, {facts['bytes']} were published; the index is damaged")
             payloads[file_name] = payload
         arrays = {name: _load_npy(payloads[f"{name}.npy"], folder / f"{name}.npy") for name in _ARRAYS}
         return cls(

@@ -73,8 +73,8 @@ class SegmentInfo:
 
     @classmethod
     def from_tuple(cls, row: tuple) -> SegmentInfo:
-        *head, summary = row
-        return cls(*head, summary=SegmentSummary.from_json(summary))
+        name, created, documents, fingerprints, size, corpus_bytes, tokens, summary = row
+        return cls(name, created, documents, fingerprints, size, corpus_bytes, tokens, SegmentSummary.from_json(summary))
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,13 +107,13 @@ class Index:
             form = normalizer.normalize(text[begin:end])
             shifted = NormalForm(form.ids, form.starts + begin, form.ends + begin, form.abstract_ids)
             return shifted, c0 * CHECKPOINT_EVERY
-        form = self._forms.get(doc_id)
-        if form is None:
-            form = normalizer.normalize(text)
-            self._forms[doc_id] = form
+        cached = self._forms.get(doc_id)
+        if cached is None:
+            cached = normalizer.normalize(text)
+            self._forms[doc_id] = cached
             if len(self._forms) > 64:
                 self._forms.popitem(last=False)
-        return form, 0
+        return cached, 0
 
     # --- lookups -----------------------------------------------------------------------
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict, deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -132,8 +133,8 @@ class StoreReader:
         self._blocks_read: OrderedDict[int, tuple[bytes, int]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[str, int]] = OrderedDict()
         self._cached_bytes = 0
-        self._decompressor = None
-        self._against_reference = None
+        self._decompressor: Any = None
+        self._against_reference: Any = None
         self._lock = threading.Lock()
 
     def text(self, local: int) -> str:

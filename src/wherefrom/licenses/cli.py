@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from wherefrom.index import Index
 from wherefrom.licenses.release import attribution, license_report
 
 LICENSES_HELP = """May this corpus train a model (or be mixed into a work) released under TARGET?
@@ -19,13 +20,11 @@ ATTRIBUTION_HELP = """The credits a release must carry: every source grouped by 
 authors, URI, version, and the license and NOTICE texts its license requires."""
 
 
-def open_index(path: Path) -> Any:
-    from wherefrom.index import Index
-
+def open_index(path: Path) -> Index:
     return Index.open(path)
 
 
-def _text_of(index: Any):
+def _text_of(index: Index):
     def text_of(row: Any) -> str | None:
         return index.text(row.doc_id)
 

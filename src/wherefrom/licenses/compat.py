@@ -144,7 +144,7 @@ def _single(spdx: str, target: str) -> Compatibility:
     key = spdx if spdx in osadl else base
     if key in osadl and target in osadl:
         answer = _osadl().get_compatibility(target, key)
-        status = {"YES": "compatible", "NO": "incompatible"}.get(answer.name, "unknown")
+        status: Status = {"YES": "compatible", "NO": "incompatible"}.get(answer.name, "unknown")  # type: ignore[assignment]
         if status == "compatible":
             reason = f"{target} may include works under {key}"
         elif status == "incompatible":
@@ -198,7 +198,8 @@ def _of_node(node, target: str) -> Compatibility:
                     else "; ".join(f"{c.license}: {c.reason}" for c in children)
                 )
                 return Compatibility(rendered, target, status, rule, reason, pick.source)
-    for status in ("incompatible", "unknown"):
+    failing_status: tuple[Status, ...] = ("incompatible", "unknown")
+    for status in failing_status:
         failing = [c for c in children if c.status == status]
         if failing:
             return Compatibility(

@@ -46,8 +46,8 @@ _DEBIAN_VERSIONED = re.compile(r"^(A?GPL|LGPL|GFDL)-(\d+(?:\.\d+)?)(\+)?$", re.I
 class CoreMetadata(Protocol):
     """What license_from_package_metadata reads: email.message.Message or alike."""
 
-    def get(self, name: str, failobj: object = None) -> object: ...
-    def get_all(self, name: str, failobj: object = None) -> object: ...
+    def get(self, name: str, failobj: None = None) -> str | None: ...
+    def get_all(self, name: str, failobj: None = None) -> list[str] | None: ...
 
 
 @cache
@@ -290,8 +290,7 @@ def license_from_package_metadata(metadata: CoreMetadata) -> tuple[str, str]:
                 f"package metadata License: {declared if len(declared) <= 200 else first_line}",
             )
     classifiers = [str(c) for c in (metadata.get_all("Classifier") or [])]
-    mapped = [(c, _classifier_license(c)) for c in classifiers]
-    mapped = [(c, spdx) for c, spdx in mapped if spdx is not None]
+    mapped = [(c, found) for c in classifiers if (found := _classifier_license(c)) is not None]
     if mapped and all(spdx != NOASSERTION for _, spdx in mapped):
         licenses = list(dict.fromkeys(spdx for _, spdx in mapped))
         quoted = "; ".join(c for c, _ in mapped)
@@ -351,10 +350,10 @@ def _archive_members(path: Path) -> dict[str, str]:
                 ):
                     out[info.filename] = archive.read(info).decode("utf-8", "replace")
         return out
-    with tarfile.open(path) as archive:
-        for member in archive.getmembers():
+    with tarfile.open(path) as tar:
+        for member in tar.getmembers():
             if member.isfile() and wanted(member.name) and member.size <= MAX_LICENSE_FILE_BYTES:
-                handle = archive.extractfile(member)
+                handle = tar.extractfile(member)
                 if handle is not None:
                     out[member.name] = handle.read().decode("utf-8", "replace")
     return out

@@ -93,7 +93,8 @@ def find_copies(
     hashes, q, docs, p, anchors = _seeds(index, kgram_hashes(form.ids, k, CHANNEL_SALT[channel]), w)
     places = np.bincount(q, minlength=len(hashes))  # where in the corpus each query k-gram occurs
     use_abstract = form.abstract_ids is not None and channel == "code"
-    if use_abstract:
+    structure = np.zeros(0, dtype=np.uint64)
+    if form.abstract_ids is not None and use_abstract:
         ka, wa = config.window("code-abstract")
         n_exact = len(q)
         structure = structure_hashes(form.ids, form.abstract_ids, ka, CHANNEL_SALT["code-abstract"])
@@ -163,7 +164,7 @@ def _verify(
 ) -> list[Found]:
     """Regions of the candidate's document around its seeds, unfiltered: pieces of one
     edited copy reached from separate seed groups are merged before lengths are judged."""
-    query_ids = form.abstract_ids if use_abstract else form.ids
+    query_ids = form.abstract_ids if use_abstract and form.abstract_ids is not None else form.ids
     seed_k = k
     low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
     margin = 64

@@ -102,7 +102,7 @@ def melody_from_audio(
     """Notes of an audio file (path, or bytes of a file called `name`)."""
     events = melody_from_samples(load_audio(source, name), tempo=tempo)
     if sum(1 for event in events if event.pitch is not None) < 2:
-        raise BadInputError(f"{name or source}: no melody heard (fewer than 2 pitched notes)")
+        raise BadInputError(f"{name or str(source)}: no melody heard (fewer than 2 pitched notes)")
     return events
 
 

@@ -109,7 +109,7 @@ def check_melodies(
                 match: Match | None = _common_in_notes(candidate, parsed, part)
             else:
                 match = judge(candidate, parsed, line, part, sources, options, required)
-            if match is not None and match.tokens > min_tokens:  # tokens + 1 notes
+            if match is not None and (match.tokens or 0) > min_tokens:  # tokens + 1 notes
                 kept.append(match)
         part_matches = _best_sources(kept, options.max_sources)
         covered = covered_length([m.input_span for m in part_matches])

@@ -84,7 +84,8 @@ def _votes(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     v = np.arange(m)[None, :]
     equal &= np.abs(v - u * (m / max(n, 1))) <= VOTE_BAND
     twice = equal[:-1, :-1] & equal[1:, 1:]
-    return np.nonzero(twice if twice.any() else equal)
+    rows, columns = np.nonzero(twice if twice.any() else equal)
+    return rows, columns
 
 
 def _local_alignment(agree: np.ndarray) -> tuple[list[tuple[int, int]], int, int]:

@@ -121,7 +121,7 @@ _C_KEYWORDS = frozenset(
     this throw throws true try type typedef typeof union unsigned use using var void volatile
     while yield async await export from default println printf len string bool""".split()
 )
-_PY_KEYWORDS = frozenset(keyword.kwlist + keyword.softkwlist + dir(builtins))
+_PY_KEYWORDS = frozenset([*keyword.kwlist, *keyword.softkwlist, *dir(builtins)])
 _SQL_KEYWORDS = frozenset(
     """select from where and or not insert into update delete create table index join on
     group by order having limit as local function end then if else elseif return do while
@@ -215,7 +215,10 @@ class CodeNormalizer(Normalizer):
         return self._family_normal_form(content)
 
     def _family_normal_form(self, content: str) -> NormalForm:
-        starts, ends, exact, abstract = self.family.lexer.tokens(content)
+        family = self.family
+        if family is None:
+            raise ValueError(f"{self.language}: no lexer family")  # normalize() routes these to Pygments
+        starts, ends, exact, abstract = family.lexer.tokens(content)
         return NormalForm(exact, starts, ends, abstract)
 
 

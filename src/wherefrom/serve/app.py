@@ -108,7 +108,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_error(list(exc.errors()))
+        return validation_error(exc.errors())
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:

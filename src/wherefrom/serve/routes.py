@@ -56,7 +56,7 @@ async def _read_json(request: Request, model: type[Body]) -> Body | JSONResponse
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        return validation_error(list(e.errors()))
+        return validation_error(e.errors())
 
 
 def _clamp_snippets(report: dict[str, Any], limit: int) -> dict[str, Any]:
