@@ -8,12 +8,17 @@ directory of buckets over their top bits and the remaining low bits bit-packed; 
 bit-packed at the bits the segment's token count needs; checkpoints are packed deltas.
 About five bytes per fingerprint instead of eight.
 
+The writer's memory stays bounded as a segment grows: fingerprints are kept in memory up to
+SPILL_FINGERPRINTS, then sorted and spilled as a run to the segment's `.runs` folder; `finish`
+merges the runs one key range at a time and streams the packed arrays out.
+
 Fingerprints found in more than `common_threshold` documents (or with more than
 `max_postings` postings) are kept as a document count only.
 """
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +31,8 @@ from wherefrom.index.files import load_array, save_array, verify_checksums
 from wherefrom.index.store import StoreReader, StoreWriter
 
 CHECKPOINT_EVERY = 32
+SPILL_FINGERPRINTS = 1 << 22  # 9 bytes each while building: a run of about 36 MB
+MERGE_FINGERPRINTS = 1 << 20  # about as many in one key range of the merge
 SEGMENT_FORMAT = 3
 MAX_SEGMENT_TOKENS = (1 << 32) - 1
 
@@ -49,6 +56,8 @@ class SegmentWriter:
         self._keys: list[np.ndarray] = []
         self._structure: list[np.ndarray] = []
         self._positions: list[np.ndarray] = []
+        self._buffered = 0
+        self._runs: list[Path] = []
         self._checkpoints: list[np.ndarray] = []
         self._store = None if config.hash_only else StoreWriter(folder, config.store_level)
         self._doc_ids: list[int] = []
@@ -73,9 +82,29 @@ class SegmentWriter:
         self._structure.append(structure)
         self._positions.append((fingerprints.positions + base).astype(np.uint32))
         self._checkpoints.append(fingerprints.checkpoints.astype(np.uint32))
+        self._buffered += len(fingerprints.keys)
+        if self._buffered >= SPILL_FINGERPRINTS:
+            self._spill()
         if self._store is not None:
             self._store.add(content)
         return local
+
+    def _sorted_buffer(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The buffered fingerprints sorted by (key, token offset): since offsets grow with the
+        document, that is (key, document, position)."""
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint32)
+        positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
+        structure = np.concatenate(self._structure) if self._structure else np.zeros(0, bool)
+        self._keys, self._positions, self._structure, self._buffered = [], [], [], 0
+        order = np.lexsort((positions, keys))
+        return keys[order], positions[order], structure[order]
+
+    def _spill(self) -> None:
+        run = self.folder / ".runs" / str(len(self._runs))
+        run.mkdir(parents=True)
+        for name, array in zip(("keys", "positions", "structure"), self._sorted_buffer(), strict=True):
+            np.save(run / f"{name}.npy", array, allow_pickle=False)
+        self._runs.append(run)
 
     def add_placeholder(self, doc_id: int) -> int:
         """A document stored elsewhere in the segment (an image): no text, no fingerprints."""
@@ -86,34 +115,43 @@ class SegmentWriter:
         )
 
     def finish(self) -> tuple[list[Path], dict]:
-        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint32)
-        positions = np.concatenate(self._positions) if self._positions else np.zeros(0, np.uint32)
-        structure = np.concatenate(self._structure) if self._structure else np.zeros(0, bool)
-        self._keys, self._positions, self._structure = [], [], []
-        # Token offsets grow with the document, so (key, offset) order is (key, document, position).
-        order = np.lexsort((positions, keys))
-        keys, positions, structure = keys[order], positions[order], structure[order]
-        del order
-        docs = np.searchsorted(np.array(self._token_starts, dtype=np.int64), positions, side="right") - 1
-        common_keys, common_counts, keep = _split_common(keys, docs, structure, self.config)
-        del docs, structure
-        keys, positions = keys[keep], positions[keep]
+        runs = [tuple(np.load(run / f"{name}.npy", mmap_mode="r") for name in ("keys", "positions", "structure"))
+                for run in self._runs]
+        runs.append(self._sorted_buffer())
+        total = sum(len(run[0]) for run in runs)
+        bucket_bits = max(0, min(24, total.bit_length() - 4))  # 8 to 16 keys a bucket
+        posting_bits = packing.bits_for(max(self._token_starts[-1] - 1, 0))
+        merged = _merge_runs(runs, np.array(self._token_starts, dtype=np.int64), self.config, bucket_bits)
+        key_words = _PackedWriter(self.folder / "keys.raw", 32 - bucket_bits)
+        posting_words = _PackedWriter(self.folder / "postings.raw", posting_bits)
+        bucket_counts = np.zeros(1 << bucket_bits, dtype=np.int64)
+        common_keys: list[np.ndarray] = []
+        common_counts: list[np.ndarray] = []
+        for keys, positions, chunk_common_keys, chunk_common_counts in merged:
+            buckets = (keys.astype(np.uint64) >> np.uint64(32 - bucket_bits)).astype(np.int64)
+            bucket_counts += np.bincount(buckets, minlength=1 << bucket_bits)
+            key_words.write(keys.astype(np.uint64) & np.uint64((1 << (32 - bucket_bits)) - 1))
+            posting_words.write(positions.astype(np.uint64))
+            common_keys.append(chunk_common_keys)
+            common_counts.append(chunk_common_counts)
+        del runs
+        shutil.rmtree(self.folder / ".runs", ignore_errors=True)
+        directory = np.zeros(len(bucket_counts) + 1, dtype=np.int64)
+        np.cumsum(bucket_counts, out=directory[1:])
+        fingerprints = key_words.count
         offsets = np.zeros(len(self._checkpoints) + 1, dtype=np.int64)
         np.cumsum([len(c) for c in self._checkpoints], out=offsets[1:])
         # Each document's checkpoints as its first offset, then the gaps between them.
         deltas = [np.diff(c.astype(np.int64), prepend=0) for c in self._checkpoints]
         checkpoint_deltas = np.concatenate(deltas).astype(np.uint64) if deltas else np.zeros(0, np.uint64)
         checkpoint_bits = packing.bits_for(int(checkpoint_deltas.max(initial=0)))
-        bucket_bits = max(0, min(24, len(keys).bit_length() - 4))  # 8 to 16 keys a bucket
-        key_low = keys.astype(np.uint64) & np.uint64((1 << (32 - bucket_bits)) - 1)
-        posting_bits = packing.bits_for(int(positions.max(initial=0)))
         files = [
-            save_array(self.folder, "key_directory", packing.bucket_keys(keys.astype(np.uint32), bucket_bits), "<u4"),
-            save_array(self.folder, "keys", packing.pack(key_low, 32 - bucket_bits), "<u8"),
-            save_array(self.folder, "postings", packing.pack(positions.astype(np.uint64), posting_bits), "<u8"),
+            save_array(self.folder, "key_directory", directory, "<u4"),
+            key_words.close(self.folder / "keys.npy"),
+            posting_words.close(self.folder / "postings.npy"),
             save_array(self.folder, "token_starts", np.array(self._token_starts, dtype=np.int64), "<i8"),
-            save_array(self.folder, "common_keys", common_keys, "<u4"),
-            save_array(self.folder, "common_counts", common_counts, "<u4"),
+            save_array(self.folder, "common_keys", np.concatenate(common_keys), "<u4"),
+            save_array(self.folder, "common_counts", np.concatenate(common_counts), "<u4"),
             save_array(self.folder, "doc_ids", np.array(self._doc_ids, dtype=np.int64), "<i8"),
             save_array(self.folder, "checkpoints", packing.pack(checkpoint_deltas, checkpoint_bits), "<u8"),
             save_array(self.folder, "checkpoint_offsets", offsets, "<i8"),
@@ -123,11 +161,67 @@ class SegmentWriter:
         meta = {
             "segment_format": SEGMENT_FORMAT,
             "documents": len(self._doc_ids),
-            "fingerprints": len(keys),
-            "common_fingerprints": len(common_keys),
+            "fingerprints": fingerprints,
+            "common_fingerprints": sum(len(c) for c in common_keys),
             "packing": {"key_bucket_bits": bucket_bits, "posting_bits": posting_bits, "checkpoint_bits": checkpoint_bits},
         }
         return files + self.extra_files, meta
+
+
+def _merge_runs(runs: list, token_starts: np.ndarray, config: IndexConfig, bucket_bits: int):
+    """The runs merged in (key, token offset) order, one range of keys at a time: yields the
+    kept keys and offsets of each range with its common keys and their document counts."""
+    total = sum(len(run[0]) for run in runs)
+    range_bits = min(bucket_bits, (total // MERGE_FINGERPRINTS).bit_length())
+    edges = (np.arange(1, 1 << range_bits, dtype=np.uint64) << np.uint64(32 - range_bits)).astype(np.uint32)
+    bounds = [np.concatenate([[0], np.searchsorted(run[0], edges), [len(run[0])]]) for run in runs]
+    for r in range(1 << range_bits):
+        # Later runs hold later documents: a stable sort by key keeps (key, offset) order.
+        pieces = [(run[0][b[r] : b[r + 1]], run[1][b[r] : b[r + 1]], run[2][b[r] : b[r + 1]])
+                  for run, b in zip(runs, bounds, strict=True)]
+        keys = np.concatenate([p[0] for p in pieces])
+        positions = np.concatenate([p[1] for p in pieces])
+        structure = np.concatenate([p[2] for p in pieces])
+        if len(pieces) > 1:
+            order = np.argsort(keys, kind="stable")
+            keys, positions, structure = keys[order], positions[order], structure[order]
+        docs = np.searchsorted(token_starts, positions, side="right") - 1
+        common_keys, common_counts, keep = _split_common(keys, docs, structure, config)
+        yield keys[keep], positions[keep], common_keys.astype(np.uint32), common_counts
+
+
+class _PackedWriter:
+    """Streams a packed array to disk: values are packed 64 at a time, so every chunk starts
+    on a word and the file holds the words `packing.pack` gives for all values at once."""
+
+    def __init__(self, raw: Path, bits: int) -> None:
+        self._raw = raw
+        self._handle = raw.open("wb")
+        self._bits = bits
+        self._carry = np.zeros(0, dtype=np.uint64)
+        self._words = 0
+        self.count = 0
+
+    def write(self, values: np.ndarray) -> None:
+        self.count += len(values)
+        values = np.concatenate([self._carry, values])
+        whole = len(values) // 64 * 64
+        if whole:
+            words = packing.pack(values[:whole], self._bits)[:-1]  # the spare word comes at the end
+            self._handle.write(words.astype("<u8").tobytes())
+            self._words += len(words)
+        self._carry = values[whole:]
+
+    def close(self, path: Path) -> Path:
+        words = packing.pack(self._carry, self._bits)
+        self._handle.write(words.astype("<u8").tobytes())
+        self._handle.close()
+        n_words = self._words + len(words)
+        with path.open("wb") as out, self._raw.open("rb") as raw:
+            np.lib.format.write_array_header_1_0(out, {"descr": "<u8", "fortran_order": False, "shape": (n_words,)})
+            shutil.copyfileobj(raw, out, 1 << 22)
+        self._raw.unlink()
+        return path
 
 
 def _split_common(keys: np.ndarray, docs: np.ndarray, structure: np.ndarray, config: IndexConfig):
