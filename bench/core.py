@@ -11,7 +11,12 @@ same builds (each in a measured child process), inputs and latency loop.
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +86,51 @@ def target_rows(name: str, figures: dict) -> list[list[str]]:
     return rows
 
 
+def profile_rows(corpus: corpora.Corpus, n_inputs: int, top: int = 8) -> list[list[object]]:
+    """cProfile's heaviest functions (own time) of an in-process build with one job (the
+    text store compresses on its own threads, which cProfile does not see) and of checks of
+    copied inputs."""
+    from wherefrom.build import build_index
+    from wherefrom.check import CheckOptions, check_text
+    from wherefrom.index import Index
+
+    rows: list[list[object]] = []
+    out = Path(tempfile.mkdtemp(prefix="wherefrom-profile-")) / "index"
+    try:
+        for stage in ("build", "check"):
+            profiler = cProfile.Profile()
+            started = time.perf_counter()
+            if stage == "build":
+                profiler.enable()
+                build_index([corpus.files_dir.resolve()], out, jobs=1)
+                profiler.disable()
+            else:
+                inputs = copied_inputs(corpus, n_inputs)
+                with Index.open(out) as index:
+                    options = CheckOptions(kind="code" if corpus.kind == "code" else "text")
+                    check_text(index, inputs[0], options=options)
+                    started = time.perf_counter()
+                    profiler.enable()
+                    for text in inputs:
+                        check_text(index, text, options=options)
+                    profiler.disable()
+            wall = time.perf_counter() - started
+            stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+            heaviest = sorted(stats.items(), key=lambda item: -item[1][2])[:top]
+            for (path, line, function), (_, _, own, _, _) in heaviest:
+                where = f"{Path(path).name}:{line}({function})" if line else function
+                rows.append([corpus.name, stage, f"{wall:.2f}", where, f"{own:.3f}", f"{100 * own / wall:.0f} %"])
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=15, help="copied and clean inputs per corpus (15)")
+    parser.add_argument("--no-profile", action="store_true", help="skip the profiles")
     args = parser.parse_args(argv)
-    parts, targets = [], []
+    parts, targets, profiles = [], [], []
     chosen = [corpora.stdlib()] + ([corpora.bible_shakespeare()] if corpora.shared_available() else [])
     for corpus in chosen:
         figures: dict = {}
@@ -98,6 +143,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(parts[-1], flush=True)
         targets += target_rows(corpus.name, figures)
+        if not args.no_profile:
+            log(f"profiles on {corpus.name}")
+            profiles += profile_rows(corpus, args.inputs)
     body = (
         header("The compiled core beside infini-gram (`bench/core.py`)")
         + f"\nBuilds with 2 jobs, each in a measured child process; {args.inputs} copied and {args.inputs} clean "
@@ -107,6 +155,11 @@ def main(argv: list[str] | None = None) -> None:
         + "\n\n#### Targets\n\n"
         + table(["corpus", "target", "measured", "status"], targets)
     )
+    if profiles:
+        body += (
+            "\n\n#### Profiles (cProfile, own time; build with 1 job in-process, checks of the copied inputs)\n\n"
+            + table(["corpus", "stage", "wall s", "function", "own s", "share"], profiles)
+        )
     write_section("core", body)
     print(table(["corpus", "target", "measured", "status"], targets))
 
