@@ -14,4 +14,4 @@ extensions = [
     for name in KERNELS
 ]
 
-setup(ext_modules=cythonize(extensions, language_level=3, compiler_directives={"freethreading_compatible": True}))
+setup(ext_modules=cythonize(extensions, language_level=3))
