@@ -504,11 +504,20 @@ cdef inline bint sorted_contains(const uint64_t* values, Py_ssize_t n, uint64_t 
     return lo < n and values[lo] == value
 
 
+cdef uint64_t hash_units(const units* data, Py_ssize_t n) noexcept nogil:
+    cdef uint64_t acc = 0, power = 1
+    cdef Py_ssize_t c
+    for c in range(n):
+        acc += data[c] * power
+        power *= WF_TOKEN_Q
+    return finish_token(acc, n)
+
+
 cdef void scan_code(const units* data, Py_ssize_t n, int family, const uint32_t* operators,
                     const uint32_t* lengths, Py_ssize_t operator_count, const uint64_t* keywords,
                     Py_ssize_t keyword_count, uint64_t literal_id, uint64_t identifier_id, Tokens* out) noexcept nogil:
-    cdef Py_ssize_t i = 0, end, c
-    cdef uint64_t acc, power, exact, abstract
+    cdef Py_ssize_t i = 0, end
+    cdef uint64_t exact, abstract
     cdef int which
     while i < n:
         if data[i] < 128 and ascii_flags[data[i]] & ASCII_SPACE:
@@ -530,11 +539,7 @@ cdef void scan_code(const units* data, Py_ssize_t n, int family, const uint32_t*
             continue
         which = token_class(data, i, end, family)
         if which != COMMENT:
-            acc, power = 0, 1
-            for c in range(i, end):
-                acc += data[c] * power
-                power *= WF_TOKEN_Q
-            exact = finish_token(acc, end - i)
+            exact = hash_units(data + i, end - i)
             abstract = exact
             if which == STRING or which == NUMBER:
                 abstract = literal_id
@@ -610,17 +615,38 @@ cdef class FamilyLexer:
 
 def hash_tokens(list tokens):
     """`hash_token` of each string, as a uint64 array (the Pygments languages' tokens)."""
-    cdef Py_ssize_t count = len(tokens), index, c, n
+    held = tuple(tokens)  # the strings stay alive while the GIL is released
+    cdef Py_ssize_t count = len(held), index
     ids = np.empty(count, dtype=np.uint64)
     cdef uint64_t[::1] view = ids
-    cdef uint64_t acc, power
-    cdef str token
-    for index in range(count):
-        token = tokens[index]
-        acc, power = 0, 1
-        n = len(token)
-        for c in range(n):
-            acc += (<uint64_t> (<Py_UCS4> token[c])) * power
-            power *= WF_TOKEN_Q
-        view[index] = finish_token(acc, n)
+    if count == 0:
+        return ids
+    cdef void** data = <void**> malloc(count * sizeof(void*))
+    cdef Py_ssize_t* lengths = <Py_ssize_t*> malloc(count * sizeof(Py_ssize_t))
+    cdef int* kinds = <int*> malloc(count * sizeof(int))
+    if data == NULL or lengths == NULL or kinds == NULL:
+        free(data)
+        free(lengths)
+        free(kinds)
+        raise MemoryError("no memory to hash tokens")
+    try:
+        for index in range(count):
+            token = held[index]
+            if not isinstance(token, str):
+                raise TypeError(f"token {index} is {type(token).__name__}, not str")
+            data[index] = PyUnicode_DATA(token)
+            lengths[index] = PyUnicode_GET_LENGTH(token)
+            kinds[index] = PyUnicode_KIND(token)
+        with nogil:
+            for index in range(count):
+                if kinds[index] == 1:
+                    view[index] = hash_units(<const uint8_t*> data[index], lengths[index])
+                elif kinds[index] == 2:
+                    view[index] = hash_units(<const uint16_t*> data[index], lengths[index])
+                else:
+                    view[index] = hash_units(<const uint32_t*> data[index], lengths[index])
+    finally:
+        free(data)
+        free(lengths)
+        free(kinds)
     return ids
