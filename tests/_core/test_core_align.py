@@ -8,8 +8,12 @@ from wherefrom._core import align as kernels
 from wherefrom.match.align import (
     BAND,
     XDROP,
+    Region,
+    Run,
+    _extend_edges,
     exact_runs,
     reference_exact_runs,
+    reference_extend_edges,
     reference_lcs,
     reference_match_length,
     reference_xdrop_extend,
@@ -68,3 +72,15 @@ def test_xdrop_extension_equals_the_reference(data, drop, band, limit):
     assert fast == reference_xdrop_extend(query, source, q1, p1, drop, band, limit)
     backward = xdrop_extend(query[::-1], source[::-1], q1, p1)
     assert backward == reference_xdrop_extend(query[::-1], source[::-1], q1, p1, XDROP, BAND)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_edge_extension_equals_the_reference(data):
+    query, source = planted(data, 8)
+    q0 = data.draw(st.integers(0, len(query)))
+    p0 = data.draw(st.integers(0, len(source)))
+    q1 = data.draw(st.integers(q0, len(query)))
+    p1 = data.draw(st.integers(p0, len(source)))
+    region = Region(q0, q1, p0, p1, q1 - q0, (Run(q0, q1, p0, p1),))
+    assert _extend_edges(region, query, source) == reference_extend_edges(region, query, source)

@@ -4,7 +4,7 @@ maximal exact runs through seeds, the banded X-drop extension and the LCS of a g
 released; match/align.py keeps their Python references."""
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 
 import numpy as np
 
@@ -199,42 +199,133 @@ cdef Py_ssize_t xdrop(const uint64_t[:] query, const uint64_t[:] source, Py_ssiz
     return count
 
 
+cdef struct Scratch:
+    int* scores
+    uint8_t* moves
+    int64_t* runs  # one step's agreeing stretches, last first
+    int64_t* found  # every step's stretches, in order
+    Py_ssize_t found_count
+    Py_ssize_t found_capacity
+
+
+cdef bint scratch_init(Scratch* scratch, int band, Py_ssize_t limit) noexcept nogil:
+    cdef Py_ssize_t width = 2 * band + 1
+    scratch.scores = <int*> malloc(2 * width * sizeof(int))
+    scratch.moves = <uint8_t*> malloc((limit + 1) * width)
+    scratch.runs = <int64_t*> malloc(4 * (2 * limit + band + 1) * sizeof(int64_t))
+    scratch.found_capacity = 16
+    scratch.found_count = 0
+    scratch.found = <int64_t*> malloc(4 * scratch.found_capacity * sizeof(int64_t))
+    return scratch.scores != NULL and scratch.moves != NULL and scratch.runs != NULL and scratch.found != NULL
+
+
+cdef void scratch_free(Scratch* scratch) noexcept nogil:
+    free(scratch.scores)
+    free(scratch.moves)
+    free(scratch.runs)
+    free(scratch.found)
+
+
+cdef Py_ssize_t xdrop_step(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t q1, Py_ssize_t p1,
+                           int drop, int band, Py_ssize_t limit, Scratch* scratch,
+                           Py_ssize_t* end_i, Py_ssize_t* end_j) noexcept nogil:
+    """One bounded extension from (q1, p1): its end offsets and how many stretches it wrote."""
+    cdef Py_ssize_t nq = min(limit, query.shape[0] - q1), ns = min(limit + band, source.shape[0] - p1), a, b
+    cdef bint agrees = False
+    end_i[0], end_j[0] = 0, 0
+    if nq <= 0 or ns <= 0:
+        return 0
+    # Nothing agrees before the score would fall `drop` below zero: no extension.
+    for a in range(q1, min(q1 + drop, query.shape[0])):
+        for b in range(p1, min(p1 + drop + band, source.shape[0])):
+            if query[a] == source[b]:
+                agrees = True
+                break
+        if agrees:
+            break
+    if not agrees:
+        return 0
+    return xdrop(query, source, q1, p1, nq, ns, drop, band, scratch.scores, scratch.moves, end_i, end_j, scratch.runs)
+
+
+cdef bint extend_fully(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t* q1, Py_ssize_t* p1,
+                       int drop, int band, Py_ssize_t limit, Scratch* scratch) noexcept nogil:
+    """Repeat the bounded extension while it keeps advancing; its stretches go to `found`."""
+    cdef Py_ssize_t end_i, end_j, count, r, c
+    cdef void* grown
+    while True:
+        count = xdrop_step(query, source, q1[0], p1[0], drop, band, limit, scratch, &end_i, &end_j)
+        if end_i == 0 and end_j == 0:
+            return True
+        if scratch.found_count + count > scratch.found_capacity:
+            while scratch.found_count + count > scratch.found_capacity:
+                scratch.found_capacity *= 2
+            grown = realloc(scratch.found, 4 * scratch.found_capacity * sizeof(int64_t))
+            if grown == NULL:
+                return False
+            scratch.found = <int64_t*> grown
+        for r in range(count):
+            for c in range(4):
+                scratch.found[4 * (scratch.found_count + r) + c] = scratch.runs[4 * (count - 1 - r) + c]
+        scratch.found_count += count
+        q1[0] += end_i
+        p1[0] += end_j
+
+
 def xdrop_extend(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t q1, Py_ssize_t p1,
                  int drop, int band, Py_ssize_t limit):
     """Gapped extension to the right of (q1, p1): (q end, p end, runs as (q0, q1, p0, p1) rows)."""
-    cdef Py_ssize_t nq = min(limit, query.shape[0] - q1), ns = min(limit + band, source.shape[0] - p1)
-    cdef Py_ssize_t a, b, count = 0, end_i = 0, end_j = 0, width = 2 * band + 1
-    cdef bint agrees = False
-    if nq <= 0 or ns <= 0:
-        return q1, p1, np.zeros((0, 4), dtype=np.int64)
-    with nogil:
-        # Nothing agrees before the score would fall `drop` below zero: no extension.
-        for a in range(q1, min(q1 + drop, query.shape[0])):
-            for b in range(p1, min(p1 + drop + band, source.shape[0])):
-                if query[a] == source[b]:
-                    agrees = True
-                    break
-            if agrees:
-                break
-    if not agrees:
-        return q1, p1, np.zeros((0, 4), dtype=np.int64)
-    cdef int* scores = <int*> malloc(2 * width * sizeof(int))
-    cdef uint8_t* moves = <uint8_t*> malloc((nq + 1) * width)
-    # Each agreeing stretch ends at a distinct query token: at most nq of them.
-    cdef int64_t* runs = <int64_t*> malloc(4 * (nq + ns + 1) * sizeof(int64_t))
-    if scores == NULL or moves == NULL or runs == NULL:
-        free(scores)
-        free(moves)
-        free(runs)
+    cdef Scratch scratch
+    cdef Py_ssize_t count = 0, end_i = 0, end_j = 0, r, c
+    if not scratch_init(&scratch, band, max(limit, 1)):
+        scratch_free(&scratch)
         raise MemoryError("no memory to extend a match")
     with nogil:
-        count = xdrop(query, source, q1, p1, nq, ns, drop, band, scores, moves, &end_i, &end_j, runs)
+        count = xdrop_step(query, source, q1, p1, drop, band, limit, &scratch, &end_i, &end_j)
     out = np.empty((count, 4), dtype=np.int64)
     cdef int64_t[:, ::1] rows = out
-    for a in range(count):
-        for b in range(4):
-            rows[count - 1 - a, b] = runs[4 * a + b]
-    free(scores)
-    free(moves)
-    free(runs)
+    for r in range(count):
+        for c in range(4):
+            rows[count - 1 - r, c] = scratch.runs[4 * r + c]
+    scratch_free(&scratch)
     return q1 + end_i, p1 + end_j, out
+
+
+def extend_edges(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t q0, Py_ssize_t q1,
+                 Py_ssize_t p0, Py_ssize_t p1, int drop, int band, Py_ssize_t limit):
+    """A region [q0, q1) x [p0, p1) carried over small edits at both ends by repeated gapped
+    extension: (q0, q1, p0, p1, tokens the stretches add, stretches before, stretches after),
+    each stretch a (q0, q1, p0, p1) tuple."""
+    cdef Scratch after
+    cdef Scratch before
+    cdef Py_ssize_t nq = query.shape[0], ns = source.shape[0], rq = nq - q0, rp = ns - p0
+    cdef const uint64_t[:] query_back = query[::-1]
+    cdef const uint64_t[:] source_back = source[::-1]
+    cdef bint done = False
+    cdef Py_ssize_t r
+    cdef int64_t added
+    if not scratch_init(&after, band, limit) or not scratch_init(&before, band, limit):
+        scratch_free(&after)
+        scratch_free(&before)
+        raise MemoryError("no memory to extend a match")
+    try:
+        with nogil:
+            done = extend_fully(query, source, &q1, &p1, drop, band, limit, &after) and extend_fully(
+                query_back, source_back, &rq, &rp, drop, band, limit, &before)
+        if not done:
+            raise MemoryError("no memory to extend a match")
+        # Tuples, not arrays: a region's stretches are few, and small arrays cost more than lists.
+        ahead = [(after.found[4 * r], after.found[4 * r + 1], after.found[4 * r + 2], after.found[4 * r + 3])
+                 for r in range(after.found_count)]
+        # Stretches found on the reversed arrays, back in forward offsets and order.
+        behind = [(nq - before.found[4 * r + 1], nq - before.found[4 * r], ns - before.found[4 * r + 3],
+                   ns - before.found[4 * r + 2]) for r in range(before.found_count - 1, -1, -1)]
+        added = 0
+        for r in range(after.found_count):
+            added += after.found[4 * r + 1] - after.found[4 * r]
+        for r in range(before.found_count):
+            added += before.found[4 * r + 1] - before.found[4 * r]
+        return nq - rq, q1, ns - rp, p1, added, behind, ahead
+    finally:
+        scratch_free(&after)
+        scratch_free(&before)

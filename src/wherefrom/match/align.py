@@ -209,7 +209,7 @@ def _extend_fully(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tu
     """Repeat the bounded extension while it keeps advancing (a long edited stretch)."""
     runs: list[Run] = []
     while True:
-        q_end, p_end, more = xdrop_extend(query, source, q1, p1)
+        q_end, p_end, more = reference_xdrop_extend(query, source, q1, p1)
         if q_end == q1 and p_end == p1:
             return q1, p1, runs
         q1, p1 = q_end, p_end
@@ -217,6 +217,16 @@ def _extend_fully(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tu
 
 
 def _extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+    """The region carried over small edits at both ends by repeated gapped extension."""
+    q0, q1, p0, p1, added, before, after = kernels.extend_edges(
+        query, source, region.q0, region.q1, region.p0, region.p1, XDROP, BAND, 64,
+    )
+    runs = (*(Run(*r) for r in before), *region.runs, *(Run(*r) for r in after))
+    return Region(q0, q1, p0, p1, region.aligned + added, runs)
+
+
+def reference_extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+    """The Python twin of `_extend_edges`."""
     q0, q1, p0, p1, aligned = region.q0, region.q1, region.p0, region.p1, region.aligned
     q1, p1, after = _extend_fully(query, source, q1, p1)
     nq, ns = len(query), len(source)
