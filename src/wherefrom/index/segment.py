@@ -119,7 +119,7 @@ class SegmentWriter:
                 for run in self._runs]
         runs.append(self._sorted_buffer())
         total = sum(len(run[0]) for run in runs)
-        bucket_bits = max(0, min(24, total.bit_length() - 4))  # 8 to 16 keys a bucket
+        bucket_bits = max(0, min(24, total.bit_length() - 5))  # 16 to 32 keys a bucket: the fewest bits a key
         posting_bits = packing.bits_for(max(self._token_starts[-1] - 1, 0))
         merged = _merge_runs(runs, np.array(self._token_starts, dtype=np.int64), self.config, bucket_bits)
         key_words = _PackedWriter(self.folder / "keys.raw", 32 - bucket_bits)
