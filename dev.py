@@ -47,6 +47,7 @@ def demo() -> int:
     run(BIN / "wherefrom", "index", "stats", "--index", index)
     print(f"\n$ wherefrom check examples/answer.md --index {index}\n", flush=True)
     subprocess.run([BIN / "wherefrom", "check", "examples/answer.md", "--index", index], cwd=ROOT, check=True)
+    print(f"\nThe index is in {index}. To type `wherefrom` yourself: . .venv/bin/activate", flush=True)
     return 0
 
 

@@ -2,9 +2,10 @@
 100-token code passages with every identifier renamed), 100 planted cases per family and
 rate, wherefrom only (the peer comparison on fewer cases is `bench/robustness.py`).
 
-    python bench/acceptance.py [--per-cell N] [--reuse]
+    python bench/acceptance.py [--per-cell N] [--reuse] [--hash-only]
 
-Writes the `acceptance` section of docs/benchmarks.md.
+Writes the `acceptance` section of docs/benchmarks.md (`acceptance-hash-only` for an index
+that keeps no text).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ CODE_CELLS = [("rename", 0.20), ("rename", 1.0), ("reformat", 0.20), ("comments"
 
 
 def measure(corpus: corpora.Corpus, cells: list[tuple[str, float]], lengths: tuple[int, ...],
-            per_cell: int, reuse: bool) -> list[list[object]]:
-    opened = open_finder("wherefrom", corpus, reuse)
+            per_cell: int, reuse: bool, hash_only: bool = False) -> list[list[object]]:
+    opened = open_finder("wherefrom", corpus, reuse, hash_only)
     if opened is None:
         raise SystemExit("wherefrom could not build its index")
     finder = opened[0]
@@ -55,15 +56,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-cell", type=int, default=100)
     parser.add_argument("--reuse", action="store_true", help="reuse indexes of an earlier run")
+    parser.add_argument("--hash-only", action="store_true", help="measure an index that keeps no text")
     args = parser.parse_args()
     rows = []
     if corpora.shared_available():
-        rows += measure(corpora.bible_shakespeare(), TEXT_CELLS, (50,), args.per_cell, args.reuse)
+        rows += measure(corpora.bible_shakespeare(), TEXT_CELLS, (50,), args.per_cell, args.reuse, args.hash_only)
     else:
         print("../shared/corpora is absent: the text rows need the Bible + Shakespeare corpus")
-    rows += measure(corpora.stdlib(), CODE_CELLS, (50, 100), args.per_cell, args.reuse)
+    rows += measure(corpora.stdlib(), CODE_CELLS, (50, 100), args.per_cell, args.reuse, args.hash_only)
+    heading = "a hash-only index (no text kept)" if args.hash_only else "100 cases per cell"
     body = (
-        "## Near-verbatim copies: recall on 100 cases per cell\n\n"
+        f"## Near-verbatim copies: recall on {heading}\n\n"
         f"`bench/acceptance.py`, {machine()}. Passages planted between pieces of original text "
         "as in the robustness table; recall: spans naming the right document cover ≥ 80 % of "
         "the passage; precision: reported spans at least half inside it. Default index "
@@ -72,7 +75,7 @@ def main() -> None:
         "2 × min-tokens = 50 code tokens.\n\n"
         + table(["corpus", "family", "rate", "tokens", "cases", "recall", "precision", "ms / case"], rows)
     )
-    write_section("acceptance", body)
+    write_section("acceptance-hash-only" if args.hash_only else "acceptance", body)
     print(body)
 
 

@@ -397,13 +397,15 @@ def original_section(args: argparse.Namespace) -> str:
     )
 
 
-def open_finder(peer_name: str, corpus: Corpus, reuse: bool) -> tuple[Finder, BuildResult, Path] | None:
+def open_finder(
+    peer_name: str, corpus: Corpus, reuse: bool, hash_only: bool = False
+) -> tuple[Finder, BuildResult, Path] | None:
     """The peer's finder over its (built or reused) index, with the build's measurements and
     folder; None when the peer is not installed or its build failed."""
     peer = get_peer(peer_name)
     if peer.available():
         return None
-    result, out = build(peer_name, corpus, reuse)
+    result, out = build(peer_name, corpus, reuse, hash_only)
     return (peer.open(corpus, out), result, out) if result.ok else None
 
 

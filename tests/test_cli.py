@@ -26,7 +26,7 @@ def test_readme_worked_example_reports_both_copies(demo_index):
     done = wherefrom("check", "examples/answer.md", "--index", demo_index, "--format", "json")
     assert done.returncode == 0
     report = json.loads(done.stdout)
-    assert report["input"]["name"] == "answer.md"
+    assert report["input"]["name"] == "examples/answer.md"
     titles = {m["source"]["title"]: m for m in report["matches"]}
     assert set(titles) == {"Sonnet XVIII", "statkit/stats.py"}
     assert titles["statkit/stats.py"]["kind"] == "renamed" and titles["statkit/stats.py"]["source"]["license"] == "MIT"
@@ -98,3 +98,25 @@ def test_piped_code_honours_language(demo_index):
     done = wherefrom("check", "-", "--index", demo_index, "--language", "python", "--format", "json", stdin=code)
     report = json.loads(done.stdout)
     assert report["input"]["kind"] == "code" and report["matches"][0]["kind"] == "verbatim"
+
+
+def test_an_index_inside_the_sources_is_refused(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("some words of a document\n")
+    done = wherefrom("index", "build", str(corpus), "--index", str(corpus / "idx"))
+    assert done.returncode == 2 and "inside the source folder" in done.stderr
+    assert not (corpus / "idx").exists()
+
+
+def test_a_port_in_use_is_one_line(demo_index):
+    import socket
+
+    pytest.importorskip("uvicorn")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        done = wherefrom("serve", "--index", demo_index, "--port", str(port))
+    assert done.returncode == 2 and f"--port {port}: cannot listen there" in done.stderr
+    assert "serving" not in done.stderr and "Traceback" not in done.stderr

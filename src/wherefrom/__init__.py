@@ -31,6 +31,7 @@ from wherefrom.records import Document, InputInfo, LicenseSource, Match, Obligat
 if TYPE_CHECKING:
     from wherefrom.build import BuildSummary, build_index
     from wherefrom.check import check
+    from wherefrom.check.batch import check_many
     from wherefrom.index import Index
 
 __version__ = "0.1.0"
@@ -41,6 +42,7 @@ _LAZY = {
     "BuildSummary": "wherefrom.build:BuildSummary",
     "Index": "wherefrom.index:Index",
     "check": "wherefrom.check:check",
+    "check_many": "wherefrom.check.batch:check_many",
 }
 
 
@@ -86,5 +88,6 @@ __all__ = [
     "__version__",
     "build_index",
     "check",
+    "check_many",
     "open_index",
 ]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wherefrom import kinds
+from wherefrom import kinds, progress
 from wherefrom.errors import WherefromError
 from wherefrom.records import VERDICTS, Report, verdict_rank
 
@@ -67,18 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     _index_options(index_commands.add_parser("build", help="create an index from sources"), build=True)
     _index_options(index_commands.add_parser("add", help="add sources to an index as a new segment"), build=False)
     stats = index_commands.add_parser("stats", help="documents, sizes, licenses and parameters of an index")
-    stats.add_argument("--index", required=True, metavar="DIR")
-    stats.add_argument("--json", action="store_true")
+    stats.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_index)
     verify = index_commands.add_parser("verify", help="check every file of an index against its checksum")
-    verify.add_argument("--index", required=True, metavar="DIR")
+    verify.add_argument("--index", required=True, metavar="DIR", help="index folder")
     verify.set_defaults(run=_run_index)
 
     check = commands.add_parser("check", help="find copied spans of indexed sources in outputs")
     check.add_argument("inputs", nargs="*", metavar="FILE", help="files to check; '-' or none reads standard input")
-    check.add_argument("--index", required=True, metavar="DIR")
-    check.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text")
-    check.add_argument("--kind", choices=("auto", "text", "code", "image", "music"), default="auto")
+    check.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    check.add_argument("--format", choices=("text", "json", "sarif", "html"), default="text",
+                       help="terminal text, the JSON report contract, SARIF 2.1.0 or an HTML page (default text)")
+    check.add_argument("--kind", choices=("auto", "text", "code", "image", "music"), default="auto",
+                       help="read every input as this kind (default auto: by name and content)")
     check.add_argument("--language", metavar="LANG", help="code language of the input (e.g. python)")
     check.add_argument("--min-tokens", type=int, metavar="N", help="report copies of at least N tokens (default: the index's)")
     check.add_argument("--min-similarity", type=float, default=0.6, metavar="S",
@@ -86,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-sources", type=int, default=10, metavar="N", help="sources listed per copied passage (default 10)")
     check.add_argument("--fail-on", choices=VERDICTS[1:], metavar="VERDICT",
                        help=f"exit 1 when a verdict at or above this is reached ({', '.join(VERDICTS[1:])})")
-    check.add_argument("--colour", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--colour", choices=("auto", "always", "never"), default="auto",
+                       help="highlight copied spans with colour (default auto: when writing to a terminal)")
     check.set_defaults(run=_run_check)
 
     for name in PLUGINS:
@@ -97,7 +101,26 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(commands)
+    _index_from_environment(parser)
     return parser
+
+
+INDEX_VARIABLE = "WHEREFROM_INDEX"
+
+
+def _index_from_environment(parser: argparse.ArgumentParser) -> None:
+    """Every `--index` (the plugins' too) defaults to $WHEREFROM_INDEX, so a commit hook or
+    a CI job names the index once in its environment."""
+    default = os.environ.get(INDEX_VARIABLE)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _index_from_environment(sub)
+        elif action.dest == "index" and "--index" in action.option_strings and action.required:
+            # an optional --index (audit's) keeps its meaning: none given, none used
+            action.help = f"{action.help} (default: ${INDEX_VARIABLE})"
+            if default:
+                action.default, action.required = default, False
 
 
 def _defaults(args: argparse.Namespace):
@@ -174,7 +197,7 @@ def _run_check(args: argparse.Namespace) -> int:
     inputs = args.inputs or ["-"]
     items: list[RenderItem] = []
     with Index.open(args.index, verify=False) as index:
-        for name in inputs:
+        for name in progress.steps(inputs, "checking", len(inputs), " inputs", least=2):
             if name == "-":
                 data = sys.stdin.buffer.read()
                 report = check_bytes(index, data, "<stdin>", options)
@@ -221,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        with progress.reporting(progress.terminal_bars() if sys.stderr.isatty() else None):
+            return int(args.run(args) or 0)
     except WherefromError as error:
         print(f"wherefrom: error: {error}", file=sys.stderr)
         return 2

@@ -76,11 +76,13 @@ REGISTRY: dict[str, KindSpec] = {
             "text",
             normalizer="wherefrom.normalize.text:TextNormalizer",
             checker="wherefrom.check.sequence:check_sequence_bytes",
+            figures="wherefrom.report.evidence:html_figures",
         ),
         KindSpec(
             "code",
             normalizer="wherefrom.normalize.code:CodeNormalizer",
             checker="wherefrom.check.sequence:check_sequence_bytes",
+            figures="wherefrom.report.evidence:html_figures",
         ),
         KindSpec(
             "image",

@@ -132,7 +132,9 @@ class MatchDetails:
             value = getattr(self, f.name)
             if value is None or (value is False and f.default is False):
                 continue
-            out[f.name] = value.to_dict() if hasattr(value, "to_dict") else value
+            if hasattr(value, "to_dict"):
+                value = value.to_dict()
+            out[f.name] = list(value) if isinstance(value, tuple) else value
         return out
 
 
@@ -140,10 +142,12 @@ class MatchDetails:
 class SequenceDetails(MatchDetails):
     """Text and code: `exact_similarity` of a renamed copy (tokens that agree before names
     are abstracted); `approximate_source_span` where a hash-only index could only bound the
-    source span by checkpoints."""
+    source span by checkpoints; the lines the spans cover in the input and the source."""
 
     exact_similarity: float | None = None
     approximate_source_span: bool = False
+    input_lines: tuple[int, int] | None = None  # first and last line (1-based) of each span
+    source_lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +188,6 @@ class MusicDetails(MatchDetails):
     tempo: float | None = None
     evidence_bits: float | None = None
     approximate_source_span: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        out = MatchDetails.to_dict(self)
-        for key in ("input_bars", "source_bars"):
-            if key in out:
-                out[key] = list(out[key])
-        return out
 
 
 @dataclass(frozen=True, slots=True)

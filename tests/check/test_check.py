@@ -1,6 +1,7 @@
 """check on tiny real texts and code: the right source, the right spans, the right kind."""
 
 import random
+from pathlib import Path
 
 import pytest
 from tests.conftest import ROOT
@@ -190,8 +191,9 @@ def random_corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("random")
     for i, text in enumerate(texts):
         (folder / f"doc{i}.txt").write_text(text)
-    build_index([folder], folder / "idx")
-    with Index.open(folder / "idx") as index:
+    index_dir = tmp_path_factory.mktemp("random-index") / "idx"
+    build_index([folder], index_dir)
+    with Index.open(index_dir) as index:
         yield index, texts
 
 
@@ -224,3 +226,35 @@ def test_snippets_never_exceed_their_limit(limit):
     assert len(snippet_text(text, limit)) <= limit
     if limit >= 10:
         assert snippet_text("short  text", limit) == "short text"
+
+
+def test_renamed_copy_spans_stop_at_the_copied_lines(tmp_path):
+    """A renamed function followed by the user's own code: the span ends with the copy's
+    last line on both sides, not a few same-shaped tokens into the next function."""
+    import ast
+    import builtins
+    import keyword
+    import re
+    import textwrap
+
+    from wherefrom.build import build_index
+    from wherefrom.check import CheckOptions, check_text
+    from wherefrom.index import Index
+
+    source = Path(textwrap.__file__).read_text()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "textwrap.py").write_text(source)
+    build_index([corpus], tmp_path / "idx")
+    function = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef) and n.name == "_wrap_chunks")
+    body = "\n".join(line[4:] for line in source.splitlines()[function.lineno - 1 : function.end_lineno])
+    keep = set(keyword.kwlist) | set(dir(builtins))
+    names: dict[str, str] = {}
+    renamed = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: m.group(0) if m.group(0) in keep else names.setdefault(m.group(0), f"v{len(names)}"), body)
+    before = "def my_helper(a, b):\n    total = a + b\n    return total * 2\n\n\n"
+    query = before + renamed + "\n\n\ndef another(x):\n    result = []\n    for item in x:\n        result.append(item + 1)\n    return result\n"
+    with Index.open(tmp_path / "idx") as index:
+        report = check_text(index, query, "query.py", CheckOptions(kind="code", language="python"))
+    (match,) = [m for m in report.matches if m.kind == "renamed"]
+    assert match.input_span == (len(before), len(before) + len(renamed))
+    assert source[match.source_span[0] : match.source_span[1]].endswith("return lines")

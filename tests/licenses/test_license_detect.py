@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from wherefrom.licenses.data import reference_text
 from wherefrom.licenses.detect import (
     debian_copyright,
     debian_license_for,
@@ -19,6 +18,7 @@ from wherefrom.licenses.detect import (
     normalize_expression,
     spdx_identifiers_in,
 )
+from wherefrom.licenses.reference import reference_text
 
 BSD_3_CLAUSE = """Copyright (c) 2019, Example Labs
 All rights reserved.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.licenses.conftest import needs_osadl
 
 from wherefrom.errors import BadInputError
 from wherefrom.licenses import (
@@ -111,6 +112,7 @@ def test_attribution_line() -> None:
         ("MIT AND GPL-3.0-only", "Apache-2.0", "incompatible", "copyleft"),
     ],
 )
+@needs_osadl
 def test_compatibility(license: str, target: str, status: str, why: str) -> None:
     answer = compatibility(license, target)
     assert answer.status == status

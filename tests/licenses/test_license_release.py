@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.licenses.conftest import needs_cyclonedx_schema, needs_osadl
 
 from wherefrom import cli as wherefrom_cli
 from wherefrom.licenses import cli
@@ -102,6 +103,7 @@ def corpus() -> tuple[list[Row], dict[int, str]]:
     return rows, texts
 
 
+@needs_osadl
 def test_target_gpl_2_flags_apache_and_says_why() -> None:
     rows, _ = corpus()
     report = license_report(rows, "GPL-2.0-only")
@@ -116,6 +118,7 @@ def test_target_gpl_2_flags_apache_and_says_why() -> None:
     assert report.exit_code == 1
 
 
+@needs_osadl
 def test_target_apache_flags_gpl() -> None:
     rows, _ = corpus()
     report = license_report(rows, "Apache-2.0")
@@ -124,6 +127,7 @@ def test_target_apache_flags_gpl() -> None:
     assert "Apache-2.0" not in flagged and "MIT" not in flagged
 
 
+@needs_osadl
 def test_by_sa_into_gpl_3_is_allowed() -> None:
     rows, _ = corpus()
     report = license_report(
@@ -183,6 +187,7 @@ def fake_index(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "open_index", lambda path: FakeIndex())
 
 
+@needs_osadl
 def test_licenses_command(
     fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -206,3 +211,100 @@ def test_attribution_command(
     assert wherefrom_cli.main(["attribution", "--index", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {g["license"] for g in data["licenses"]} >= {"Apache-2.0", "MIT"}
+
+
+def test_reference_text_carries_the_work_s_own_copyright_line() -> None:
+    rows, texts = corpus()
+    texts[6] = "# Copyright (c) 2020 Will McGugan\n\nimport sys\n"
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    mit = {g.license: g for g in credits.groups}["MIT"]
+    rich = next(c for c in mit.credits if c.title == "rich")
+    assert rich.copyright == ("Copyright (c) 2020 Will McGugan",)
+    text = mit.reference_texts[0].text
+    assert text.startswith("Copyright (c) 2020 Will McGugan\n\nPermission is hereby granted")
+    assert "<year>" not in text and "<copyright holders>" not in text
+    # urllib3 brought its own LICENSE.txt: that text is reproduced, not the standard one
+    assert "Andrey Petrov" not in text
+
+
+def test_without_a_copyright_line_the_authors_are_named() -> None:
+    rows, texts = corpus()
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    mit = {g.license: g for g in credits.groups}["MIT"]
+    assert mit.reference_texts[0].text.startswith("Copyright (c) Will McGugan\n\n")
+
+
+def _bom(report: bool = False) -> dict:
+    from wherefrom.licenses.sbom import cyclonedx
+
+    rows, texts = corpus()
+    credits = attribution(rows, text_of=lambda row: texts.get(row.doc_id))
+    return cyclonedx(credits, license_report(rows, "GPL-2.0-only") if report else None)
+
+
+def test_cyclonedx_components_carry_licences_and_evidence() -> None:
+    bom = _bom()
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
+    by_name = {c["name"]: c for c in bom["components"]}
+    requests = by_name["requests"]
+    assert requests["version"] == "2.31.0"
+    assert requests["licenses"][0]["license"]["id"] == "Apache-2.0"
+    assert requests["authors"] == [{"name": "Kenneth Reitz"}]
+    properties = {p["name"]: p["value"] for p in requests["properties"]}
+    assert properties["wherefrom:license-evidence"] == "package metadata License: Apache-2.0"
+    assert properties["wherefrom:notice"] == APACHE_NOTICE
+    assert by_name["urllib3"]["licenses"][0]["license"]["text"]["content"] == URLLIB3_LICENSE
+    assert "licenses" not in by_name["blob.txt"]  # NOASSERTION: no licence is claimed
+    assert len({c["bom-ref"] for c in bom["components"]}) == len(bom["components"])
+
+
+def test_cyclonedx_licence_choices_for_expressions() -> None:
+    from wherefrom.licenses.sbom import license_choices
+
+    assert license_choices("MIT OR Apache-2.0") == [
+        {"expression": "MIT OR Apache-2.0", "acknowledgement": "concluded"}
+    ]
+    assert license_choices("LicenseRef-public-domain")[0]["license"]["name"] == (
+        "LicenseRef-public-domain"
+    )
+    assert license_choices("NOASSERTION") == []
+
+
+@needs_osadl
+def test_cyclonedx_with_a_target_says_what_it_may_carry() -> None:
+    bom = _bom(report=True)
+    requests = next(c for c in bom["components"] if c["name"] == "requests")
+    properties = {p["name"]: p["value"] for p in requests["properties"]}
+    assert properties["wherefrom:target"] == "GPL-2.0-only"
+    assert properties["wherefrom:compatibility"] == "incompatible"
+
+
+@needs_cyclonedx_schema
+def test_cyclonedx_validates_against_the_1_6_schema() -> None:
+    import jsonschema
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(_bom()))
+    assert errors is None, errors
+    assert jsonschema  # the validator above runs on jsonschema
+
+
+def test_attribution_command_cyclonedx(
+    fake_index: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert wherefrom_cli.main(["attribution", "--index", str(tmp_path), "--format", "cyclonedx"]) == 0
+    bom = json.loads(capsys.readouterr().out)
+    assert bom["bomFormat"] == "CycloneDX"
+    assert any(c["name"] == "rich" for c in bom["components"])
+
+
+def test_authors_from_spdx_file_copyright_text_when_provenance_names_none() -> None:
+    row = _row(20, "tomli/_parser.py", "MIT", "tomli", "2.0.1", ())
+    text = "# SPDX-License-Identifier: MIT\n# SPDX-FileCopyrightText: 2021 Taneli Hukkinen\n"
+    credits = attribution([row], text_of=lambda r: text)
+    credit = credits.groups[0].credits[0]
+    assert credit.authors == ("Taneli Hukkinen",)
+    assert credit.copyright == ("Copyright 2021 Taneli Hukkinen",)
+    assert "**tomli** 2.0.1 — Taneli Hukkinen" in credits.to_markdown()
+    assert credits.groups[0].reference_texts[0].text.startswith("Copyright 2021 Taneli Hukkinen\n")

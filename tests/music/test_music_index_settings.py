@@ -36,3 +36,11 @@ def test_an_index_from_before_melody_settings_keeps_its_window() -> None:
 def test_bad_melody_settings_name_the_value(settings: dict[str, int]) -> None:
     with pytest.raises(BadInputError, match="melody_"):
         IndexConfig(**settings)
+
+
+def test_a_melody_index_reports_the_melody_settings(chorale_index) -> None:
+    """`index stats` of a melody index shows the melody window, not only the text one."""
+    stats = chorale_index.stats()
+    settings = stats.to_dict()["config"]
+    assert settings["melody_min_tokens"] == 12 and settings["melody_k"] == 4
+    assert set(dict(stats.kinds)) == {"music"} and "min_tokens" not in settings

@@ -49,3 +49,23 @@ def test_a_details_record_cannot_shadow_a_contract_key() -> None:
         @dataclass(frozen=True)
         class Sneaky(MatchDetails):
             similarity: float = 0.0
+
+
+def test_html_report_colours_spans_as_the_page_does() -> None:
+    """The page (serve/static/app.js) and the HTML report class a span by the same terms."""
+    import re
+    from pathlib import Path
+
+    from wherefrom.licenses import DEFAULT_POLICY
+    from wherefrom.report.render import license_class
+
+    script = (Path(__file__).resolve().parents[2] / "src" / "wherefrom" / "serve" / "static" / "app.js").read_text()
+    page_terms = set(re.findall(r'"([a-z-]+)"', re.search(r"const RESTRICTIVE = \[(.*?)\]", script).group(1)))
+    assert page_terms == set(DEFAULT_POLICY.restrictive)
+    def match(license: str) -> Match:
+        return Match((0, 5), SourceRef("u", "", "t", (), license, ""), (0, 5), 25, "verbatim", 1.0, 1)
+
+    assert [license_class(match(x)) for x in ("MIT", "GPL-3.0-only", "CC0-1.0", "NOASSERTION")] == [
+        "attribution", "restricted", "none", "restricted"]
+    page = render_html([RenderItem(make_report(InputInfo("a", "text", 2), [match("MIT")], 1.0), "hello world")])
+    assert "<mark class='attribution'>" in page and "reuse requires attribution" in page

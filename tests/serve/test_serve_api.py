@@ -224,3 +224,11 @@ def test_serve_refuses_an_open_host_without_keys(served_index, capsys):
     code = main(["serve", "--index", str(served_index.path), "--host", "0.0.0.0"])
     assert code == 2
     assert "127.0.0.1 only" in capsys.readouterr().err
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_shape(client):
+    missing = client.get("/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json() == {"error": "GET /v1/nothing-here: Not Found"}
+    wrong = client.delete("/v1/check")
+    assert wrong.status_code == 405 and "Method Not Allowed" in wrong.json()["error"]
+    assert "POST" in wrong.headers.get("allow", "")

@@ -94,7 +94,8 @@ def test_page_highlights_a_planted_copy_and_opens_its_source(server_url, browser
         "Documents containing",
     ):
         assert expected in text
-    assert panel.locator("blockquote.snippet").inner_text().startswith("Shall I compare")
+    # the side-by-side view replaces the snippet: its source side is the sonnet
+    assert "Shall I compare" in panel.locator("figure.evidence .ev-side").nth(1).inner_text()
     assert panel.locator("button.copy").is_visible()
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "serve-page.png"), full_page=True)

@@ -22,19 +22,20 @@ def register(subparsers: Any) -> None:
 
     def model_args(p: argparse.ArgumentParser, index: bool = True) -> None:
         p.add_argument("--model", required=True, help="model folder, or a .gguf file")
-        p.add_argument("--gguf-file", help="GGUF file name inside --model")
+        p.add_argument("--gguf-file", help="GGUF file name inside --model (default: the only one there)")
         if index:
             p.add_argument("--index", required=True, help="wherefrom index of the training corpus")
-        p.add_argument("--batch-size", type=int, default=16)
+        p.add_argument("--batch-size", type=int, default=16, help="sequences per forward pass (default 16)")
         p.add_argument("--json", dest="json_out", type=Path, help="write the full result here")
 
     ext = commands.add_parser(
         "extract", help="extraction audit (Carlini 2022 / Biderman 2023 protocols)"
     )
     model_args(ext)
-    ext.add_argument("--protocol", choices=["carlini2022", "biderman2023"], default="carlini2022")
-    ext.add_argument("--sequences", type=int, default=200, help="training sequences to sample")
-    ext.add_argument("--seed", type=int, default=0)
+    ext.add_argument("--protocol", choices=["carlini2022", "biderman2023"], default="carlini2022",
+                     help="carlini2022: 50-token prefix, 50-token suffix; biderman2023: 32 and 32 (default carlini2022)")
+    ext.add_argument("--sequences", type=int, default=200, help="training sequences to sample (default 200)")
+    ext.add_argument("--seed", type=int, default=0, help="seed of the sequence sample (default 0)")
     ext.add_argument("--reference-model", help="subtract this model's rates (same sequences)")
     ext.add_argument("--plot", type=Path, help="PNG of extractable fraction vs duplicates")
     ext.set_defaults(audit_run=_extract)
@@ -43,12 +44,12 @@ def register(subparsers: Any) -> None:
         "generate", help="untargeted extraction: sample, then check each output"
     )
     model_args(gen)
-    gen.add_argument("--samples", type=int, default=100)
-    gen.add_argument("--length", type=int, default=256, help="tokens per generation")
-    gen.add_argument("--top-k", type=int, default=40)
-    gen.add_argument("--temperature", type=float, default=1.0)
-    gen.add_argument("--min-tokens", type=int, default=50, help="copy length that counts")
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--samples", type=int, default=100, help="generations to sample (default 100)")
+    gen.add_argument("--length", type=int, default=256, help="tokens per generation (default 256)")
+    gen.add_argument("--top-k", type=int, default=40, help="sample from the k most likely tokens (default 40)")
+    gen.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
+    gen.add_argument("--min-tokens", type=int, default=50, help="copy length that counts, in tokens (default 50)")
+    gen.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     gen.set_defaults(audit_run=_generate)
 
     mem = commands.add_parser(
@@ -58,37 +59,41 @@ def register(subparsers: Any) -> None:
     mem.add_argument("--index", help="score sampled sequences of this index")
     mem.add_argument("--members", type=Path, help="JSONL or text file (one text a line) of members")
     mem.add_argument("--nonmembers", type=Path, help="the same for non-members")
-    mem.add_argument("--sequences", type=int, default=200)
-    mem.add_argument("--tokens", type=int, default=64, help="tokens per sampled sequence")
+    mem.add_argument("--sequences", type=int, default=200, help="sequences sampled from --index (default 200)")
+    mem.add_argument("--tokens", type=int, default=64, help="tokens per sampled sequence (default 64)")
     mem.add_argument(
-        "--k", type=float, default=0.2, help="fraction of tokens for Min-K%% and Min-K%%++"
+        "--k", type=float, default=0.2, help="fraction of tokens for Min-K%% and Min-K%%++ (default 0.2)"
     )
     mem.add_argument("--reference-model", help="model for the reference-ratio score")
-    mem.add_argument("--seed", type=int, default=0)
+    mem.add_argument("--seed", type=int, default=0, help="seed of the sequence sample (default 0)")
     mem.set_defaults(audit_run=_membership)
 
     can = commands.add_parser("canary", help="make canaries, or measure a trained model's exposure")
     can.add_argument("--model", help="trained model (omit to only print canaries)")
-    can.add_argument("--gguf-file")
-    can.add_argument("--batch-size", type=int, default=16)
-    can.add_argument("--template", default="my secret number is {secret}")
-    can.add_argument("--alphabet", default="0123456789")
-    can.add_argument("--length", type=int, default=6)
-    can.add_argument("--count", type=int, default=1)
-    can.add_argument("--seed", type=int, default=0)
+    can.add_argument("--gguf-file", help="GGUF file name inside --model (default: the only one there)")
+    can.add_argument("--batch-size", type=int, default=16, help="sequences per forward pass (default 16)")
+    can.add_argument("--template", default="my secret number is {secret}",
+                     help="canary text with a {secret} slot (default 'my secret number is {secret}')")
+    can.add_argument("--alphabet", default="0123456789", help="symbols of the secret (default the ten digits)")
+    can.add_argument("--length", type=int, default=6, help="symbols in the secret (default 6)")
+    can.add_argument("--count", type=int, default=1, help="canaries to print (default 1)")
+    can.add_argument("--seed", type=int, default=0, help="seed of the secrets (default 0)")
     can.add_argument("--canary", action="append", help="canary text to measure (repeatable)")
-    can.add_argument("--samples", type=int, default=0, help="extrapolate from this many candidates")
-    can.add_argument("--json", dest="json_out", type=Path)
+    can.add_argument("--samples", type=int, default=0,
+                     help="extrapolate exposure from this many random candidates (default 0: exact rank when the space is small)")
+    can.add_argument("--json", dest="json_out", type=Path, help="write the full result here")
     can.set_defaults(audit_run=_canary)
     audit.set_defaults(run=_run)
 
     guard = subparsers.add_parser("guard", help="generate with the copy guard on")
     model_args(guard)
-    guard.add_argument("--prompt", required=True)
-    guard.add_argument("--max-copy-tokens", type=int, default=50)
-    guard.add_argument("--mode", choices=["block", "cite"], default="block")
-    guard.add_argument("--new-tokens", type=int, default=100)
-    guard.add_argument("--top-k", type=int, default=64, help="candidates checked per step")
+    guard.add_argument("--prompt", required=True, help="text the model continues")
+    guard.add_argument("--max-copy-tokens", type=int, default=50,
+                       help="a copy is flagged at most this many words after it starts (default 50)")
+    guard.add_argument("--mode", choices=["block", "cite"], default="block",
+                       help="block: never emit the token that would continue a copy; cite: let it through and name the source (default block)")
+    guard.add_argument("--new-tokens", type=int, default=100, help="tokens to generate (default 100)")
+    guard.add_argument("--top-k", type=int, default=64, help="candidates checked per step (default 64)")
     guard.set_defaults(run=_run, audit_run=_guard)
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from wherefrom import kinds
+from wherefrom import kinds, progress
 from wherefrom.config import IndexConfig
 from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, WherefromError
@@ -139,6 +139,16 @@ def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tup
         yield batch, config
 
 
+def _refuse_index_inside(source: Path, index_dir: Path) -> None:
+    """An index inside a source folder would be written into the user's files and read back
+    as part of the corpus by the next build."""
+    root, target = source.resolve(), index_dir.resolve()
+    if source.is_dir() and (target == root or root in target.parents):
+        raise BadInputError(
+            f"--index {index_dir}: lies inside the source folder {source}; choose a folder outside it"
+        )
+
+
 @contextlib.contextmanager
 def _writer_lock(index_dir: Path) -> Iterator[None]:
     with (index_dir / ".lock").open("w") as handle:
@@ -196,6 +206,7 @@ def build_index(
     for source in sources:
         if not Path(source).exists():
             raise BadInputError(f"{source}: no such file or folder")
+        _refuse_index_inside(Path(source), index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise BadInputError(f"{index_dir}: exists and is not a folder")
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -226,10 +237,13 @@ def _build(
     by_kind: Counter[str] = Counter()
     documents = read_sources(list(sources), defaults, kind, skips)
     workers = _Workers(jobs) if jobs > 1 else None
+    shown = progress.bar("indexing", None, " docs")
     try:
         batches = _batches(documents, config)
         results = workers.map(batches) if workers else map(_fingerprint_batch, batches)
         for batch in results:
+            shown.update(len(batch))
+            shown.set_postfix_str(f"{corpus_bytes / 1e6:.1f} MB", refresh=False)
             for document, fingerprints in batch:
                 uid = document.uid
                 if uid in seen:
@@ -262,6 +276,7 @@ def _build(
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     finally:
+        shown.close()
         if workers is not None:
             workers.close()
     if not rows:

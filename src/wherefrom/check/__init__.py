@@ -46,7 +46,18 @@ def check_path(index: Index, path: str | Path, options: CheckOptions | None = No
         data = path.read_bytes()
     except OSError as error:
         raise BadInputError(f"{path}: cannot read ({error.strerror or error})") from None
-    return check_bytes(index, data, path.name, options or CheckOptions())
+    return check_bytes(index, data, display_name(path), options or CheckOptions())
+
+
+def display_name(path: Path) -> str:
+    """An input as reports name it: its path relative to the working directory when it lies
+    there (so two `utils.py` stay apart), else as given."""
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return str(path)
+    return path.as_posix()
 
 
 def check_bytes(index: Index, data: bytes, name: str, options: CheckOptions | None = None) -> Report:

@@ -10,7 +10,7 @@ from wherefrom.corpus.files import decode_text
 from wherefrom.errors import BadInputError
 from wherefrom.index import Index
 from wherefrom.match import count_passages, dedupe, sequence_matches
-from wherefrom.match.matches import CommonSpan
+from wherefrom.match.matches import CommonSpan, with_input_lines
 from wherefrom.match.spans import covered_length
 from wherefrom.normalize import get_normalizer
 from wherefrom.normalize.code import language_for_filename
@@ -49,10 +49,10 @@ def check_text(index: Index, content: str, name: str = "-", options: CheckOption
             input_tokens, main_kind = len(form), kind
         if len(form) == 0:
             continue
-        found, common = sequence_matches(index, form, kind, options)
+        found, common = sequence_matches(index, form, kind, options, content)
         matches += found
         commons += common
-    matches = count_passages(dedupe(matches), commons, options.max_sources)
+    matches = with_input_lines(count_passages(dedupe(matches), commons, options.max_sources), content)
     covered = covered_length([m.input_span for m in matches])
     coverage = covered / len(content) if content else 0.0
     return make_report(InputInfo(name, main_kind, input_tokens or 0), matches, coverage)  # type: ignore[arg-type]

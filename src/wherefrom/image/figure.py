@@ -1,6 +1,7 @@
 """Side-by-side thumbnails for the HTML report: the checked picture and the indexed source,
-each with the matched box drawn on it. The source side is the thumbnail the index keeps; a
-hash-only index keeps none, and the figure then shows the input alone."""
+each with the matched box drawn on it, and the difference of the two boxes laid over the
+source's. The source side is the thumbnail the index keeps; a hash-only index keeps none,
+and the figure then shows the input alone."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from wherefrom.records import ImageDetails, Match, Report
 
 SIDE = 320  # longer side of each thumbnail in the report
 BOX = (220, 40, 40)
+DIFFER = (214, 0, 110)
+# Mean absolute difference over the colour channels (0-255) past which a pixel of the two
+# aligned boxes is marked: above JPEG and resampling noise, below a real edit.
+DIFFERENCE_THRESHOLD = 40
 
 
 def boxed_png(rgb: np.ndarray, box: tuple[int, int, int, int] | None, width: int, height: int) -> bytes:
@@ -32,6 +37,33 @@ def boxed_png(rgb: np.ndarray, box: tuple[int, int, int, int] | None, width: int
         ImageDraw.Draw(image).rectangle(outline, outline=BOX, width=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def difference_png(query: np.ndarray, query_box: tuple[int, ...], source: np.ndarray,
+                   source_box: tuple[int, ...]) -> bytes:
+    """The source's box, lightened, with the pixels where the input's box differs from it
+    marked; both boxes (each in its own picture's pixels) scaled to one size of at most
+    SIDE pixels, so a crop or a resize still lines up."""
+    from PIL import Image
+
+    cv2 = D.cv2_module()
+
+    def crop(rgb: np.ndarray, box: tuple[int, ...]) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        x0, y0 = max(0, min(width - 1, int(box[0]))), max(0, min(height - 1, int(box[1])))
+        x1, y1 = max(x0 + 1, min(width, int(box[2]))), max(y0 + 1, min(height, int(box[3])))
+        return rgb[y0:y1, x0:x1]
+
+    base = D.thumbnail(crop(source, source_box), SIDE)
+    size = (base.shape[1], base.shape[0])
+    other = cv2.resize(np.ascontiguousarray(crop(query, query_box)), size, interpolation=cv2.INTER_AREA)
+    differs = np.abs(base.astype(np.int16) - other.astype(np.int16)).mean(axis=2) > DIFFERENCE_THRESHOLD
+    grey = base.mean(axis=2, keepdims=True)
+    out = np.repeat(grey * 0.45 + 140, 3, axis=2).astype(np.uint8)
+    out[differs] = DIFFER
+    buffer = io.BytesIO()
+    Image.fromarray(out).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
@@ -60,7 +92,12 @@ def _figure(index: Index, query: np.ndarray, match: Match, number: int) -> str:
         source_width, source_height = (int(v) for v in segment.sizes[row])
         parts.append(_img(boxed_png(thumb, _box(match.source_span), source_width, source_height),
                           f"source of match {number}"))
-        caption += f"; {title} (right), box {list(match.source_span)}."
+        sx, sy = thumb.shape[1] / max(1, source_width), thumb.shape[0] / max(1, source_height)
+        x0, y0, x1, y1 = match.source_span
+        parts.append(_img(difference_png(query, match.input_span, thumb, (x0 * sx, y0 * sy, x1 * sx, y1 * sy)),
+                          f"difference of the boxes of match {number}"))
+        caption += (f"; {title} (middle), box {list(match.source_span)}; the source's box with the pixels where "
+                    f"the input's differs marked in magenta (right).")
     else:
         caption += f"; the index keeps no pixels of {title}."
     if isinstance(match.details, ImageDetails) and match.details.distances.tiled_l2 is not None:

@@ -133,9 +133,13 @@ class StoreReader:
         self._blocks_read: OrderedDict[int, tuple[bytes, int]] = OrderedDict()
         self._texts: OrderedDict[int, tuple[str, int]] = OrderedDict()
         self._cached_bytes = 0
-        self._decompressor: Any = None
-        self._against_reference: Any = None
+        self._reference: bytes | None = None
+        # Readers are shared by threads (the service's pool, check_many): a zstd decompressor
+        # serves one thread at a time, so each thread keeps its own; the caches are locked and
+        # blocks are decompressed outside the lock.
+        self._local = threading.local()
         self._lock = threading.Lock()
+        self._reference_lock = threading.Lock()
 
     def text(self, local: int) -> str:
         with self._lock:
@@ -145,17 +149,20 @@ class StoreReader:
                 return found[0]
             block, start, length = (int(v) for v in self._rows[local])
             read = self._blocks_read.get(block)
-            if read is None:
-                data = self._decompress(block)
-                self._remember(self._blocks_read, block, data, len(data))
-            else:
-                data = read[0]
+            if read is not None:
                 self._blocks_read.move_to_end(block)
-            text = data[start : start + length].decode("utf-8", "surrogatepass")
+        data = read[0] if read is not None else self._decompress(block)
+        text = data[start : start + length].decode("utf-8", "surrogatepass")
+        with self._lock:
+            if read is None:
+                self._remember(self._blocks_read, block, data, len(data))
             self._remember(self._texts, local, text, length)
-            return text
+        return text
 
     def _remember(self, cache: OrderedDict, key: int, value: bytes | str, size: int) -> None:
+        if key in cache:  # another thread read it meanwhile
+            cache.move_to_end(key)
+            return
         cache[key] = (value, size)
         self._cached_bytes += size
         while self._cached_bytes > CACHE_BYTES and len(self._blocks_read) + len(self._texts) > 2:
@@ -167,14 +174,26 @@ class StoreReader:
             handle.seek(int(self._blocks[block]))
             return handle.read(int(self._blocks[block + 1] - self._blocks[block]))
 
-    def _decompress(self, block: int) -> bytes:
+    def _decompressor(self, against_reference: bool) -> Any:
         import zstandard
 
-        if self._decompressor is None:
-            self._decompressor = zstandard.ZstdDecompressor()
-        if self._reference_blocks == 0 or block < self._reference_blocks:
-            return self._decompressor.decompress(self._frame(block))
-        if self._against_reference is None:
-            reference = b"".join(self._decompressor.decompress(self._frame(b)) for b in range(self._reference_blocks))
-            self._against_reference = zstandard.ZstdDecompressor(dict_data=_dictionary(reference))
-        return self._against_reference.decompress(self._frame(block))
+        name = "against" if against_reference else "alone"
+        found = getattr(self._local, name, None)
+        if found is None:
+            if against_reference:
+                found = zstandard.ZstdDecompressor(dict_data=_dictionary(self._reference_bytes()))
+            else:
+                found = zstandard.ZstdDecompressor()
+            setattr(self._local, name, found)
+        return found
+
+    def _reference_bytes(self) -> bytes:
+        with self._reference_lock:
+            if self._reference is None:
+                alone = self._decompressor(False)
+                self._reference = b"".join(alone.decompress(self._frame(b)) for b in range(self._reference_blocks))
+            return self._reference
+
+    def _decompress(self, block: int) -> bytes:
+        against_reference = 0 < self._reference_blocks <= block
+        return self._decompressor(against_reference).decompress(self._frame(block))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,10 @@ def open_index(path: Path) -> Index:
     return Index.open(path)
 
 
-def _text_of(index: Index):
+def _text_of(index: Index) -> Callable[[Any], str | None]:
     def text_of(row: Any) -> str | None:
-        return index.text(row.doc_id)
+        text: str | None = index.text(row.doc_id)
+        return text
 
     return text_of
 
@@ -34,8 +36,14 @@ def _text_of(index: Index):
 def run_licenses(args: argparse.Namespace) -> int:
     index = open_index(args.index)
     report = license_report(index.documents(), args.target)
-    if args.json:
+    output = "json" if args.json else args.format
+    if output == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    elif output == "cyclonedx":
+        from wherefrom.licenses.sbom import cyclonedx_json
+
+        credits = attribution(index.documents(), text_of=_text_of(index))
+        print(cyclonedx_json(credits, report))
     else:
         print(report.render_text())
     return report.exit_code
@@ -44,14 +52,18 @@ def run_licenses(args: argparse.Namespace) -> int:
 def run_attribution(args: argparse.Namespace) -> int:
     index = open_index(args.index)
     credits = attribution(index.documents(), text_of=_text_of(index))
-    print(
-        credits.to_json() if args.format == "json" else credits.to_markdown(),
-        end="" if args.format == "md" else "\n",
-    )
+    if args.format == "cyclonedx":
+        from wherefrom.licenses.sbom import cyclonedx_json
+
+        print(cyclonedx_json(credits))
+    elif args.format == "json":
+        print(credits.to_json())
+    else:
+        print(credits.to_markdown(), end="")
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `licenses` and `attribution` to the `wherefrom` command; each sets `run`
     (args → exit status)."""
     licenses = subparsers.add_parser(
@@ -66,13 +78,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPDX",
         help="license of the model or work to release, e.g. Apache-2.0, GPL-3.0-only",
     )
-    licenses.add_argument("--json", action="store_true", help="print the report as JSON")
+    licenses.add_argument(
+        "--format",
+        choices=("text", "json", "cyclonedx"),
+        default="text",
+        help="text (default), JSON, or a CycloneDX 1.6 BOM: one component per work with its "
+        "SPDX licence, evidence and whether TARGET may carry it",
+    )
+    licenses.add_argument("--json", action="store_true", help="same as --format json")
     licenses.set_defaults(run=run_licenses)
     credits = subparsers.add_parser(
         "attribution", help="the credits a release must carry", description=ATTRIBUTION_HELP
     )
     credits.add_argument("--index", required=True, type=Path, metavar="DIR", help="index folder")
     credits.add_argument(
-        "--format", choices=("md", "json"), default="md", help="Markdown (default) or JSON"
+        "--format",
+        choices=("md", "json", "cyclonedx"),
+        default="md",
+        help="Markdown (default), JSON, or a CycloneDX 1.6 BOM (components with SPDX licences, "
+        "authors, copyright and licence evidence)",
     )
     credits.set_defaults(run=run_attribution)

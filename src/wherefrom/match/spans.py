@@ -50,3 +50,15 @@ def snippet_text(text: str, limit: int) -> str:
     head = (limit - 3) // 2
     tail = limit - 3 - head
     return text[:head] + " … " + text[-tail:]
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """(line, column) of the character at `offset`, 1-based as editors count."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def line_span(text: str, span: tuple[int, ...]) -> tuple[int, int]:
+    """First and last line (1-based) of the [start, end) span of `text`."""
+    first = text.count("\n", 0, span[0]) + 1
+    return first, first + text.count("\n", span[0], max(span[0], span[1] - 1))

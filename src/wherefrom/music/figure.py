@@ -1,5 +1,6 @@
 """Piano rolls for the HTML report: the copied notes of the input above the source notes they
-copy, on one time axis, the notes that agree in dark and the others in orange. Drawn with
+copy, on one time axis and one pitch range with the transposition and tempo applied, the
+notes that agree in dark and the others in orange. Drawn with
 Pillow, which the `music` extra brings in (through matplotlib)."""
 
 from __future__ import annotations
@@ -45,36 +46,39 @@ def piano_roll_png(
     input_agree: frozenset[int] = frozenset(),
     source_agree: frozenset[int] = frozenset(),
     input_stretch: float = 1.0,
+    input_shift: int = 0,
 ) -> bytes:
     """The input passage above the source passage as a PNG piano roll (pitch up, time right).
 
     Both are event lists (rests move time on); `input_stretch` multiplies the input's
-    durations so that a copy at another tempo lines up with its source; notes whose index (in
+    durations and `input_shift` (semitones) moves its pitches, so that a copy at another
+    tempo and in another key lines up with its source, note under note, on one pitch range
+    for both panels; notes whose index (in
     note order, rests not counted) is in `*_agree` are drawn dark, the others orange. Without
     any agreeing index every note is drawn dark.
     """
     image_module = require("PIL.Image", "piano-roll pictures", "music")
     draw_module = require("PIL.ImageDraw", "piano-roll pictures", "music")
+    shifted = [(onset, NoteEvent(None if n.pitch is None else n.pitch + input_shift, n.duration, n.bar, n.beat))
+               for onset, n in _notes_with_onsets(input_notes)]
     panels = [
-        ("input", _notes_with_onsets(input_notes), input_stretch, input_agree),
+        ("input", shifted, input_stretch, input_agree),
         ("source", _notes_with_onsets(source_notes), 1.0, source_agree),
     ]
+    every_pitch = [note.pitch or 0 for _, notes, _, _ in panels for _, note in notes] or [60]
+    low, high = min(every_pitch), max(every_pitch)
     span = max(
         [(onset + note.duration) * stretch for _, notes, stretch, _ in panels for onset, note in notes] or [1.0]
     )
     scale = (WIDTH - LEFT - 8) / max(span, 1e-6)
-    heights = []
-    for _, notes, _, _ in panels:
-        pitches = [note.pitch or 0 for _, note in notes] or [60]
-        heights.append((max(pitches) - min(pitches) + 3) * ROW)
+    heights = [(high - low + 3) * ROW for _ in panels]
     image = image_module.new("RGB", (WIDTH, sum(heights) + GAP + 4), "white")
     draw = draw_module.Draw(image)
     top = 2
     for (label, notes, stretch, agree), height in zip(panels, heights, strict=True):
-        pitches = [note.pitch or 0 for _, note in notes] or [60]
-        highest = max(pitches) + 1
+        highest = high + 1
         draw.rectangle([LEFT, top, WIDTH - 4, top + height - 1], outline=BAR)
-        for pitch in range(min(pitches) - 1, highest + 1):
+        for pitch in range(low - 1, highest + 1):
             if pitch % 12 == 0:  # a line at every C, named
                 y = top + (highest - pitch) * ROW + ROW // 2
                 draw.line([LEFT, y, WIDTH - 4, y], fill=GRID)
@@ -146,13 +150,15 @@ def _figure(match: Match, source_ref: SourceRef, number: int, played: ParsedMelo
             input_agree=input_agree,
             source_agree=source_agree,
             input_stretch=stretch,
+            input_shift=alignment.transposition if alignment else 0,
         )
         caption = f"Input {where} above; {title}, notes {s_first + 1}-{s_last}"
         if details.source_bars:
             caption += f" (bars {details.source_bars[0]} to {details.source_bars[1]})"
         caption += " below."
         if alignment is not None:
-            caption += f" {_transposition(alignment.transposition)}, drawn at the source's tempo;"
+            caption += (f" {_transposition(alignment.transposition)}; it is drawn in the source's key and at its"
+                        f" tempo (note lengths × {alignment.tempo:.3g}), so copied notes line up;")
             caption += f" {len(alignment.pairs)} of {max(last - first, s_last - s_first)} notes agree (dark)."
     data = base64.b64encode(png).decode("ascii")
     alt = f"piano roll of match {number}"

@@ -3,12 +3,19 @@ Each takes one RenderItem per checked input."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
-from wherefrom.records import ImageDetails, Match, Report
+from wherefrom.licenses import DEFAULT_POLICY, obligations_for, terms_of, verdict_for
+from wherefrom.match.spans import position
+from wherefrom.records import ImageDetails, Match, Report, SequenceDetails, SourceRef
+from wherefrom.report.evidence import EVIDENCE_FIGURE, EVIDENCE_STYLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +81,16 @@ def _image_line(match: Match) -> str:
     return f"source box {list(match.source_span)}" + (f"; {', '.join(shown)}" if shown else "")
 
 
+def _lines(match: Match) -> str:
+    lines = match.details.input_lines if isinstance(match.details, SequenceDetails) else None
+    if lines is None:
+        return ""
+    return f" (line {lines[0]})" if lines[0] == lines[1] else f" (lines {lines[0]}-{lines[1]})"
+
+
 def _match_line(number: int, match: Match) -> str:
     span = "-".join(str(v) for v in match.input_span[:2]) if len(match.input_span) == 2 else str(list(match.input_span))
+    span += _lines(match)
     size = f"{match.tokens} tokens, " if match.tokens is not None else ""
     if match.source is None:
         return (f"  [{number}] chars {span}: {size}a passage common to {match.documents_containing} "
@@ -89,44 +104,153 @@ def _match_line(number: int, match: Match) -> str:
             f"      from \"{source.title or source.uid}\"{version} by {who} [{source.license}]{where}")
 
 
+# Rules of SARIF results: one per verdict a match can reach and kind of copy, so a code
+# scanning dashboard can filter (and a team dismiss) "attribution-required renamed" apart
+# from "restricted verbatim".
+_SARIF_VERDICTS = ("restricted", "attribution-required")
+_SARIF_KINDS = ("verbatim", "near-verbatim", "renamed", "near-duplicate")
+_KIND_WORDS = {
+    "verbatim": "copied word for word (up to case, spacing and punctuation)",
+    "near-verbatim": "copied with small edits (typos, words inserted, deleted or substituted)",
+    "renamed": "copied code with its identifiers or literals renamed",
+    "near-duplicate": "a near duplicate of an indexed picture or melody",
+}
+_VERDICT_HELP = {
+    "restricted": ("Reuse of the source is restricted: its licence has a share-alike, non-commercial or "
+                   "no-derivatives term, or its terms are unknown. Remove the copied passage, rewrite it, or "
+                   "make sure the project may and does meet the source's licence."),
+    "attribution-required": ("Reuse of the source requires credit: keep the attribution line (and the licence "
+                             "text where the licence asks for it) with the copied passage, or rewrite it."),
+}
+FINGERPRINT_KEY = "wherefromCopy/v1"
+
+
+def sarif_rule_id(verdict: str, kind: str) -> str:
+    return f"wherefrom/{verdict}/{kind}"
+
+
+def _sarif_rules() -> list[dict[str, Any]]:
+    rules = []
+    for verdict in _SARIF_VERDICTS:
+        for kind in _SARIF_KINDS:
+            words = _KIND_WORDS[kind]
+            help_text = f"The input contains a passage {words} of an indexed source. {_VERDICT_HELP[verdict]}"
+            rules.append({
+                "id": sarif_rule_id(verdict, kind),
+                "name": "".join(part.title() for part in f"{verdict}-{kind}".split("-")),
+                "shortDescription": {"text": f"{verdict}: {kind} copy of an indexed source"},
+                "fullDescription": {"text": f"A passage {words} of an indexed source whose reuse is {verdict}."},
+                "help": {"text": help_text,
+                         "markdown": f"**{verdict}**, {kind}: {help_text} The result names the source, its "
+                                     "URI and licence; `wherefrom check --format html` shows the evidence "
+                                     "side by side."},
+                "defaultConfiguration": {"level": "error" if verdict == "restricted" else "warning"},
+                "properties": {"tags": ["provenance", "licence", verdict, kind]},
+            })
+    return rules
+
+
+def copy_fingerprint(source: SourceRef, match: Match, content: str | None) -> str:
+    """A finding's identity across commits: the source's uid and the copied text with case and
+    whitespace folded (a span without text, an image's or melody's, by its source span), not
+    its lines, so the copy keeps its identity when code moves around it."""
+    if content is not None and len(match.input_span) == 2:
+        copied = " ".join(content[match.input_span[0] : match.input_span[1]].split()).casefold()
+    else:
+        copied = ",".join(str(v) for v in match.source_span)
+    return hashlib.sha256(f"{source.uid}\0{copied}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _sarif_result(item: RenderItem, match: Match, source: SourceRef, rule_index: dict[str, int]) -> dict[str, Any]:
+    report = item.report
+    verdict = verdict_for([match], obligations_for([match]))
+    kind = match.kind if match.kind in _SARIF_KINDS else "verbatim"
+    rule = sarif_rule_id(verdict, kind)
+    location: dict[str, Any] = {"artifactLocation": {"uri": _artifact_uri(report.input.name)}}
+    if item.content is not None and report.input.kind in ("text", "code"):
+        location["region"] = _region(item.content, match.input_span)
+    where = f" <{source.uri}>" if source.uri else ""
+    lines = match.details.source_lines if isinstance(match.details, SequenceDetails) else None
+    at = f", lines {lines[0]}-{lines[1]}" if lines else ""
+    related: dict[str, Any] = {"artifactLocation": {"uri": source.uri or source.uid}}
+    if lines:
+        related["region"] = {"startLine": lines[0], "endLine": lines[1]}
+    properties: dict[str, Any] = {
+        "verdict": verdict, "kind": match.kind, "license": source.license, "source_uri": source.uri,
+        "source_uid": source.uid, "source_title": source.title, "source_authors": list(source.authors),
+        "similarity": round(match.similarity, 4), "documents_containing": match.documents_containing,
+        "attribution": match.attribution,
+    }
+    if match.tokens is not None:
+        properties["tokens"] = match.tokens
+    return {
+        "ruleId": rule,
+        "ruleIndex": rule_index[rule],
+        "level": "error" if verdict == "restricted" else "warning",
+        "message": {"text": f"{verdict}: {match.kind} copy of \"{source.title or source.uid}\"{where}{at}, "
+                            f"licensed under {source.license}; similarity {match.similarity:.2f}. "
+                            f"{match.attribution}"},
+        "locations": [{"physicalLocation": location}],
+        "relatedLocations": [{"id": 1, "physicalLocation": related,
+                              "message": {"text": match.snippet[:200] or source.uri or source.uid}}],
+        "partialFingerprints": {FINGERPRINT_KEY: copy_fingerprint(source, match, item.content)},
+        "properties": properties,
+    }
+
+
 def render_sarif(items: Sequence[RenderItem]) -> str:
-    """SARIF 2.1.0: one result per match, so code scanning tools can show copies inline."""
+    """SARIF 2.1.0: one result per match with a source, under a rule per verdict and kind
+    (with its help text), the region in lines and columns of the input, the source's URI and
+    licence in the message and properties, and a partial fingerprint that stays the same
+    while the copy does (code scanning keeps one alert across commits)."""
     from wherefrom import __version__
 
-    results = []
-    for report in (item.report for item in items):
-        for match in report.matches:
-            if match.source is None:
-                continue
-            level = "error" if report.verdict == "restricted" else "warning"
-            results.append({
-                "ruleId": f"wherefrom/{match.kind}",
-                "level": level,
-                "message": {"text": f"Copies {match.source.title or match.source.uid} "
-                                    f"({match.source.license}), similarity {match.similarity:.2f}. "
-                                    f"{match.attribution}"},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": report.input.name},
-                    "region": {"charOffset": match.input_span[0],
-                               "charLength": match.input_span[1] - match.input_span[0]},
-                }}],
-                "relatedLocations": [{"id": 1, "physicalLocation": {"artifactLocation": {"uri": match.source.uri}},
-                                      "message": {"text": match.snippet[:200]}}],
-                "properties": {"license": match.source.license, "similarity": round(match.similarity, 4),
-                               "documents_containing": match.documents_containing},
-            })
-    rules = [{"id": f"wherefrom/{kind}", "shortDescription": {"text": f"{kind} copy of an indexed source"}}
-             for kind in ("verbatim", "near-verbatim", "renamed", "near-duplicate")]
+    rules = _sarif_rules()
+    rule_index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = [_sarif_result(item, match, match.source, rule_index)
+               for item in items for match in item.report.matches if match.source is not None]
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "wherefrom", "version": __version__, "rules": rules}},
+        "runs": [{"tool": {"driver": {"name": "wherefrom", "version": __version__,
+                                      "rules": rules}},
                   "results": results}],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False)
 
 
-_LICENSE_CLASS = {"original": "", "common-only": "common", "attribution-required": "permissive", "restricted": "restricted"}
+def _artifact_uri(name: str) -> str:
+    """The input as a URI reference relative to the working directory where it lies there
+    (code scanning resolves it against the repository root)."""
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return path.as_uri()
+    return quote(path.as_posix())
+
+
+def _region(content: str, span: tuple[int, ...]) -> dict[str, int]:
+    """A SARIF region: 1-based lines and columns (the end column is that of the character
+    after the span) and the character offset and length."""
+    start, end = span[0], span[1]
+    start_line, start_column = position(content, start)
+    end_line, end_column = position(content, end)
+    return {"startLine": start_line, "startColumn": start_column, "endLine": end_line,
+            "endColumn": end_column, "charOffset": start, "charLength": end - start}
+
+
+def license_class(match: Match) -> str:
+    """How a span is coloured, by its own source's licence (as the web page does): `common`
+    (no single source), `restricted` (a restrictive term), `attribution` (credit or licence
+    text required) or `none` (reuse requires nothing)."""
+    if match.source is None:
+        return "common"
+    requires = set(terms_of(match.source.license).requires)
+    if requires & DEFAULT_POLICY.restrictive:
+        return "restricted"
+    return "attribution" if requires else "none"
 
 
 def render_html(items: Sequence[RenderItem]) -> str:
@@ -149,28 +273,40 @@ def render_html(items: Sequence[RenderItem]) -> str:
                 f"<li id='m{number}'><b>{html.escape(s.title or s.uid)}</b> {html.escape(s.version)} — "
                 f"{html.escape(', '.join(s.authors) or 'unknown author')} — <code>{html.escape(s.license)}</code><br>"
                 f"{match.kind}, similarity {match.similarity:.2f}, in {match.documents_containing} document(s)"
-                f"<blockquote>{html.escape(match.snippet)}</blockquote>"
-                f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
-        body.append("</ol></section>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
-             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.permissive{background:#ffe08a}"
-             "mark.restricted{background:#ffb3b3}mark.common{background:#cde}.verdict{font-weight:bold}"
+                # a side-by-side view carries the source text itself, within the snippet limit
+                + ("" if figure.get(number, "").startswith(EVIDENCE_FIGURE) else
+                   f"<blockquote>{html.escape(match.snippet)}</blockquote>")
+                + f"<small>{html.escape(match.attribution)}</small>{figure.get(number, '')}</li>")
+        body.append("</ol>")
+        if report.obligations:
+            body.append("<h3>What reuse requires</h3><ul class='obligations'>")
+            for obligation in report.obligations:
+                needs = ", ".join(obligation.requires) or "nothing"
+                body.append(f"<li><code>{html.escape(obligation.license)}</code>: {len(obligation.sources)} "
+                            f"source(s); reuse requires {html.escape(needs)}</li>")
+            body.append("</ul>")
+        body.append("</section>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;overflow-wrap:anywhere}"
+             "pre{white-space:pre-wrap;background:#f6f6f6;padding:1rem}mark.attribution{background:#ffe08a}"
+             "mark.none{background:#cfe8ff}mark.restricted{background:#ffb3b3}mark.common{background:#e3e3e3}"
+             ".verdict{font-weight:bold}"
              "li figure{margin:.5rem 0}li figure img{max-width:100%;height:auto;border:1px solid #ccc}"
              "figure.pair{display:flex;flex-wrap:wrap;gap:1rem}figure.pair figcaption{flex-basis:100%}"
-             "figcaption{font-size:.8rem;color:#555}")
-    return (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>wherefrom report</title>"
+             "figcaption{font-size:.8rem;color:#555}figure.evidence:focus-visible{outline:3px solid #1a5fd0}"
+             "@media (max-width:480px){body{padding:.4rem}pre{padding:.5rem}}" + EVIDENCE_STYLE)
+    return (f"<!doctype html><html lang='en'><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>wherefrom report</title>"
             f"<style>{style}</style><body><h1>wherefrom report</h1>{''.join(body)}</body></html>")
 
 
 def _highlight(content: str, report: Report) -> str:
-    cls = _LICENSE_CLASS[report.verdict]
     spans = sorted((m.input_span[0], m.input_span[1], i) for i, m in enumerate(report.matches, start=1))
     out, at = [], 0
     for start, end, number in spans:
         if start < at:
             continue
         out.append(html.escape(content[at:start]))
-        kind = "common" if report.matches[number - 1].source is None else cls
+        kind = license_class(report.matches[number - 1])
         out.append(f"<mark class='{kind}'><a href='#m{number}'>{html.escape(content[start:end])}</a></mark>")
         at = end
     out.append(html.escape(content[at:]))

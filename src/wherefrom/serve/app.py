@@ -68,8 +68,6 @@ def create_app(
         f"never returned beyond a snippet of {snippet_chars} characters.",
     )
     app.state.service = state
-    app.state.index = state.index
-    app.state.sessions = state.sessions
 
     @app.middleware("http")
     async def guard(request: Request, call_next):

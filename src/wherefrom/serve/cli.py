@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 
 from wherefrom.errors import WherefromError, require
@@ -74,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if not 0 < args.port < 65536:
         raise WherefromError(f"--port {args.port}: must be between 1 and 65535")
+    listener = _bind(args.host, args.port)
     app = create_app(
         args.index,
         keys,
@@ -96,5 +98,24 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     # The access log records method, path and status only: never headers, so never a key.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    config = uvicorn.Config(app, log_level="info")
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything says "serving": a port in use is one
+    line naming it, not a traceback after the banner."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise WherefromError(
+            f"--host {host} --port {port}: cannot listen there ({error.strerror}); "
+            "choose another --port or stop the program using it"
+        ) from None
+    listener.listen(2048)
+    return listener

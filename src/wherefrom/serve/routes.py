@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from wherefrom.check import check_bytes, check_text
 from wherefrom.config import CheckOptions
@@ -173,6 +174,66 @@ async def source(
         "snippet": snippet,
         "snippet_span": window,
     }
+
+
+class EvidenceBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uid: str = Field(..., max_length=64, description="the matched source")
+    source_span: tuple[int, int] = Field(..., description="[start, end) of the match in the source")
+    input: str = Field(..., max_length=1 << 20, description="the copied span of the input, as checked")
+    kind: Literal["text", "code"] = "text"
+    renamed: bool = Field(False, description="the match is a renamed copy (align names as placeholders)")
+
+
+async def _media_evidence(request: Request, state: ServiceState) -> Any:
+    """An uploaded picture or melody checked, with its side-by-side views by match number
+    (pictures: the two boxes and their difference; melodies: the aligned piano rolls)."""
+    from wherefrom import kinds
+
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return error(422, "field 'file': a multipart upload needs a file field named 'file'", fields=["file"])
+    data = await upload.read()
+    options = CheckOptions(snippet_chars=state.snippet_chars)
+    report = await state.run(check_bytes, state.index, data, upload.filename or "-", options)
+    entry = kinds.spec(report.input.kind)
+    figures: dict[int, str] = {}
+    if report.input.kind in ("image", "music") and report.matches and entry.has("figures"):
+        figures = await state.run(entry.part("figures"), state.index, report, data)
+    return {"report": _clamp_snippets(report.to_dict(), state.snippet_chars),
+            "figures": {str(number): figure for number, figure in figures.items()}}
+
+
+@router.post("/v1/evidence", summary="One match side by side with its source")
+async def match_evidence(request: Request) -> Any:
+    """The copied input span and the source span aligned token by token (substituted,
+    inserted and deleted words; renamings of renamed code), with the source's context lines:
+    at most the service's snippet limit of source text. A picture or melody uploaded as
+    multipart field `file` comes back checked, with its side-by-side figures as HTML."""
+    from wherefrom.report.evidence import evidence
+
+    state = _state(request)
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return await _media_evidence(request, state)
+    body = await _read_json(request, EvidenceBody)
+    if isinstance(body, JSONResponse):
+        return body
+    try:
+        row = state.index.document_by_uid(body.uid)
+    except KeyError:
+        return error(404, f"source {body.uid!r}: no such uid in this index")
+    text = state.index.text(row.doc_id)
+    start, end = body.source_span
+    if text is None:
+        return error(409, f"source {body.uid!r}: this index keeps no text (hash-only); no side-by-side view")
+    if not 0 <= start <= end <= len(text):
+        return error(422, f"source_span {[start, end]}: outside the source's {len(text)} characters",
+                     fields=["source_span"])
+    kind = "code" if body.kind == "code" and row.kind == "code" else "text"
+    aligned = partial(evidence, kind=kind, language=row.language, renamed=body.renamed, limit=state.snippet_chars)
+    found = await state.run(aligned, body.input, text, (0, len(body.input)), (start, end))
+    return found.to_dict()
 
 
 @router.post("/v1/stream", summary="Watch a generation as it is produced")

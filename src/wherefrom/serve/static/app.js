@@ -7,6 +7,7 @@
   const RANK = { common: 0, none: 1, attribution: 2, restricted: 3 };
   let auth = false;
   let report = null;
+  let inputText = "";
 
   fetch("/healthz").then((r) => r.json()).then((h) => {
     auth = !!h.auth;
@@ -35,17 +36,23 @@
     $("status").className = isError ? "error" : "";
   }
 
-  async function check(event) {
-    event.preventDefault();
-    const text = $("input").value;
-    if (!text.trim()) { setStatus("Paste some text first.", true); return; }
-    const kind = document.querySelector("input[name=kind]:checked").value;
+  function requestHeaders() {
     const headers = { "Content-Type": "application/json" };
     if (auth) {
       const key = $("api-key").value.trim();
       sessionStorage.setItem("wherefrom-key", key);
       headers.Authorization = "Bearer " + key;
     }
+    return headers;
+  }
+
+  async function check(event) {
+    event.preventDefault();
+    const text = $("input").value;
+    if (!text.trim()) { setStatus("Paste some text first.", true); return; }
+    const kind = document.querySelector("input[name=kind]:checked").value;
+    const headers = requestHeaders();
+    inputText = text;
     $("check").disabled = true;
     setStatus("Checking…");
     try {
@@ -136,7 +143,14 @@
       row(dl, "Tokens", m.tokens);
       row(dl, "Documents containing", m.documents_containing);
       article.append(dl);
-      if (m.snippet) article.append(el("blockquote", { class: "snippet" }, m.snippet));
+      const holder = el("div", { class: "evidence-holder" });
+      // The snippet stands until the side-by-side view replaces it: the view carries the
+      // source text (within the snippet limit), so the page never shows more than the limit.
+      if (m.snippet) holder.append(el("blockquote", { class: "snippet" }, m.snippet));
+      article.append(holder);
+      if (s && m.input_span.length === 2 && m.source_span.length === 2 && !m.approximate_source_span) {
+        showEvidence(holder, m, s);
+      }
       if (m.attribution) {
         const button = el("button", { type: "button", class: "small copy" }, "Copy");
         button.addEventListener("click", async () => {
@@ -148,6 +162,57 @@
       panel.append(article);
     }
     panel.focus({ preventScroll: window.innerWidth > 700 });
+  }
+
+  // The side-by-side view of one match: the copied span against its source, aligned token by
+  // token by /v1/evidence (which never sends more source text than the snippet limit).
+  const OP_WORDS = { substituted: "substituted", inserted: "only in the input", deleted: "only in the source" };
+
+  function side(pieces, which) {
+    const pre = el("pre");
+    for (const p of pieces) {
+      const text = p[which];
+      if (!text) continue;
+      if (p.op === "same") { pre.append(text); continue; }
+      const tag = p.op === "inserted" ? "ins" : p.op === "deleted" ? "del" : "mark";
+      pre.append(el(tag, { class: "ev-" + p.op, title: OP_WORDS[p.op] }, text));
+    }
+    return pre;
+  }
+
+  async function showEvidence(holder, m, s) {
+    const copied = Array.from(inputText).slice(m.input_span[0], m.input_span[1]).join("");
+    let body;
+    try {
+      const response = await fetch("/v1/evidence", {
+        method: "POST", headers: requestHeaders(),
+        body: JSON.stringify({ uid: s.uid, source_span: m.source_span, input: copied,
+          kind: report && report.input.kind === "code" ? "code" : "text", renamed: m.kind === "renamed" }),
+      });
+      body = await response.json();
+      if (!response.ok) return;  // the snippet stays (a hash-only index keeps no text to align)
+    } catch (error) { return; }
+    const counts = { substituted: 0, inserted: 0, deleted: 0 };
+    for (const p of body.pieces) if (p.op in counts) counts[p.op] += 1;
+    const summary = Object.entries(counts).filter(([, n]) => n).map(([op, n]) => `${n} ${op}`).join(", ");
+    const source = side(body.pieces, "source");
+    source.prepend(el("span", { class: "ev-context" }, body.before));
+    source.append(el("span", { class: "ev-context" }, body.after));
+    const figure = el("figure", { class: "evidence", tabindex: "0", "aria-label": "evidence side by side" },
+      el("figcaption", {}, "Side by side: " + (summary || "identical up to case, spacing and punctuation") + "."),
+      el("div", { class: "ev-pair" },
+        el("div", { class: "ev-side" }, el("h3", {}, "Input"), side(body.pieces, "input")),
+        el("div", { class: "ev-side" }, el("h3", {}, s.title || s.uri || "Source"), source)));
+    if (body.renamings.length) {
+      const rows = body.renamings.map((r) => el("tr", {}, el("td", {}, el("code", {}, r.source)),
+        el("td", { "aria-hidden": "true" }, "→"), el("td", {}, el("code", {}, r.input)), el("td", {}, String(r.count))));
+      figure.append(el("table", { class: "ev-renamings" }, el("caption", {}, "Renamed names (source → input)"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "source"), el("th", {}, ""),
+          el("th", { scope: "col" }, "input"), el("th", { scope: "col" }, "times"))),
+        el("tbody", {}, ...rows)));
+    }
+    if (body.truncated) figure.append(el("p", { class: "hint" }, `The source is shown up to the ${body.limit}-character snippet limit.`));
+    holder.replaceChildren(figure);
   }
 
   $("highlighted").addEventListener("click", (e) => {
@@ -163,6 +228,59 @@
     if (mark && !mark.classList.contains("active") && window.matchMedia("(hover: hover)").matches) showPanel(mark);
   });
   $("check-form").addEventListener("submit", check);
+
+  // A picture or a melody: uploaded to /v1/evidence, which checks it and sends back the
+  // side-by-side figures (the two pictures with their boxes and difference; piano rolls).
+  const MEDIA = /\.(png|jpe?g|webp|gif|tiff?|bmp|svg|mid|midi|abc|krn|musicxml|mxl|xml|wav|mp3|flac|ogg)$/i;
+
+  async function checkMedia(file) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const headers = requestHeaders();
+    delete headers["Content-Type"];  // the browser sets the multipart boundary
+    setStatus(`Checking ${file.name}…`);
+    let body;
+    try {
+      const response = await fetch("/v1/evidence", { method: "POST", headers, body: form });
+      body = await response.json().catch(() => ({}));
+      if (!response.ok) { setStatus(`Error ${response.status}: ${body.error || response.statusText}`, true); return; }
+    } catch (error) { setStatus("The service could not be reached: " + error, true); return; }
+    report = body.report;
+    inputText = "";
+    render("", report);
+    $("highlighted").replaceChildren(`${file.name} (${report.input.kind})`);
+    const panel = $("panel");
+    panel.replaceChildren();
+    report.matches.forEach((m, i) => {
+      const s = m.source;
+      const article = el("article", { class: "source" }, el("h2", {}, s ? (s.title || s.uri || s.uid) : "Common passage"));
+      const dl = el("dl");
+      if (s) { row(dl, "License", s.license); row(dl, "URI", s.uri); }
+      row(dl, "Match", m.kind);
+      row(dl, "Similarity", (m.similarity * 100).toFixed(1) + "%");
+      article.append(dl);
+      const html = body.figures[String(i + 1)];
+      if (html) {
+        const parsed = new DOMParser().parseFromString(html, "text/html");
+        for (const figure of parsed.body.querySelectorAll("figure")) {
+          figure.classList.add("media");
+          figure.setAttribute("tabindex", "0");
+          article.append(document.importNode(figure, true));
+        }
+      }
+      if (m.attribution) article.append(el("div", { class: "attribution" }, el("code", {}, m.attribution)));
+      panel.append(article);
+    });
+    const n = report.matches.length;
+    setStatus(`${n} match${n === 1 ? "" : "es"} found in ${file.name}.`);
+  }
+
+  $("file").addEventListener("change", (e) => {
+    const file = e.target.files && e.target.files[0];
+    if (!file) return;
+    if (MEDIA.test(file.name)) { checkMedia(file); return; }
+    file.text().then((t) => { $("input").value = t; setStatus(`Loaded ${file.name}; press Check.`); });
+  });
 
   const input = $("input");
   input.addEventListener("dragover", (e) => { e.preventDefault(); input.classList.add("drop"); });
