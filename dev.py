@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up and run wherefrom on a fresh machine with nothing but Python.
+"""Set up and run wherefrom on a fresh machine with Python and a C compiler.
 
     python3 dev.py demo   # virtualenv, install, index the bundled corpus, check a sample output
     python3 dev.py test   # virtualenv with every extra, lint, type check, the whole test suite

@@ -13,7 +13,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "wherefrom"
 
 # Lower number, lower layer. A module may import its own layer or lower ones only.
 LAYERS = {
-    "records": 0, "config": 0, "errors": 0, "kinds": 0, "archive": 0, "progress": 0,
+    "records": 0, "config": 0, "errors": 0, "kinds": 0, "archive": 0, "progress": 0, "_core": 0,
     "licenses": 1, "law": 1,
     "normalize": 2,
     "index": 3, "corpus": 3,

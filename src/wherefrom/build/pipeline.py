@@ -1,5 +1,7 @@
 """Building and adding to an index: corpus → normalize → segment writers → publish. A map over
-documents (a process pool with --jobs) into one new immutable segment, published atomically.
+documents into one new immutable segment, published atomically. With --jobs, batches whose
+documents the compiled core normalizes go to threads (its kernels release the GIL), the rest
+(Pygments languages, melodies) to a pool of processes; results keep the corpus order.
 Kinds with an index part of their own (images) are written by that part, found through the
 kind registry.
 
@@ -11,7 +13,6 @@ by the next build; the previously published index is never touched.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import errno
 import fcntl
@@ -20,8 +21,9 @@ import os
 import shutil
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,37 @@ def _is_sequence(kind: str) -> bool:
     return kinds.spec(kind).has("normalizer")
 
 
+def _compiled(document: Document) -> bool:
+    return _is_sequence(document.kind) and get_normalizer(document.kind, document.language).compiled
+
+
+class _Workers:
+    """`jobs` threads for batches the compiled core normalizes and `jobs` processes for the
+    others, at most 2 x jobs batches in flight, results in submission order. The processes
+    are forked before any thread of this build starts."""
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
+        self._processes = multiprocessing.get_context("fork").Pool(jobs)
+        self._threads = ThreadPoolExecutor(jobs, thread_name_prefix="wherefrom-build")
+
+    def map(self, batches: Iterable[tuple[list[Document], IndexConfig]]) -> Iterator[list[tuple[Document, DocumentFingerprints | None]]]:
+        in_flight: deque = deque()
+        for batch in batches:
+            if all(_compiled(d) for d in batch[0]):
+                in_flight.append(self._threads.submit(_fingerprint_batch, batch).result)
+            else:
+                in_flight.append(self._processes.apply_async(_fingerprint_batch, (batch,)).get)
+            if len(in_flight) >= 2 * self._jobs:
+                yield in_flight.popleft()()
+        while in_flight:
+            yield in_flight.popleft()()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True, cancel_futures=True)
+        self._processes.terminate()
+
+
 def _batches(documents: Iterable[Document], config: IndexConfig) -> Iterator[tuple[list[Document], IndexConfig]]:
     batch: list[Document] = []
     chars = 0
@@ -182,20 +215,6 @@ def _refuse_index_inside(source: Path, index_dir: Path) -> None:
         raise BadInputError(
             f"--index {index_dir}: lies inside the source folder {source}; choose a folder outside it"
         )
-
-
-def _ordered_map(
-    pool: Any, batches: Iterator[tuple[list[Document], IndexConfig]], ahead: int
-) -> Iterator[list[tuple[Document, DocumentFingerprints | None]]]:
-    """`pool.imap` with at most `ahead` batches in flight: imap's feeder reads its whole
-    input ahead, which for a large corpus means holding every document in memory."""
-    pending: collections.deque[Any] = collections.deque()
-    for batch in batches:
-        pending.append(pool.apply_async(_fingerprint_batch, (batch,)))
-        if len(pending) >= ahead:
-            yield pending.popleft().get()
-    while pending:
-        yield pending.popleft().get()
 
 
 @contextlib.contextmanager
@@ -345,11 +364,11 @@ def _build(
         read_sources(list(sources), defaults, kind, skips, reading.fields),
         reading.opt_out_list, reading.exclude_opted_out, skips,
     )
-    pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 else None
+    workers = _Workers(jobs) if jobs > 1 else None
     shown = progress.bar("indexing", None, " docs")
     try:
         batches = _batches(documents, config)
-        results = _ordered_map(pool, batches, 2 * jobs) if pool else map(_fingerprint_batch, batches)
+        results = workers.map(batches) if workers else map(_fingerprint_batch, batches)
         for batch in results:
             shown.update(len(batch))
             shown.set_postfix_str(f"{corpus_bytes / 1e6:.1f} MB", refresh=False)
@@ -389,8 +408,8 @@ def _build(
         raise
     finally:
         shown.close()
-        if pool is not None:
-            pool.terminate()
+        if workers is not None:
+            workers.close()
     if not rows:
         shutil.rmtree(temporary, ignore_errors=True)
         reasons = ", ".join(f"{n} {r}" for r, n in skips.counts.most_common()) or "nothing readable"

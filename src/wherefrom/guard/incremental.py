@@ -69,13 +69,5 @@ def kgram_hash(ids: list[int], salt: int = 0) -> int:
 
 def lookup(index: Index, hashes: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """`index.lookup(hashes)`, or None when no segment holds any of them."""
-    for segment in index.segments:
-        keys = segment.keys
-        if len(keys) == 0:
-            continue
-        for value in hashes:
-            key = np.uint32(value >> 32)  # the keys' own type: a Python int would copy them all
-            at = int(keys.searchsorted(key))
-            if at < len(keys) and int(keys[at]) == key:
-                return index.lookup(np.array(hashes, dtype=np.uint64))
-    return None
+    found = index.lookup(np.array(hashes, dtype=np.uint64))
+    return found if len(found[0]) else None

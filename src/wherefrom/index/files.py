@@ -38,10 +38,11 @@ def save_array(folder: Path, name: str, array: np.ndarray, dtype: str) -> Path:
 # The dtype and number of dimensions every array of a segment is written with
 # (docs/index-format.md); an array read back with another is damaged.
 ARRAY_FORMATS: dict[str, tuple[str, int]] = {
-    "keys": ("<u4", 1), "postings": ("<u4", 1), "token_starts": ("<i8", 1),
+    # keys, postings and checkpoints are bit-packed into 64-bit words (segment format 3)
+    "keys": ("<u8", 1), "postings": ("<u8", 1), "key_directory": ("<u4", 1), "token_starts": ("<i8", 1),
     "common_keys": ("<u4", 1), "common_counts": ("<u4", 1), "doc_ids": ("<i8", 1),
-    "checkpoints": ("<u4", 1), "checkpoint_offsets": ("<i8", 1),
-    "store_rows": ("<i8", 2), "store_blocks": ("<i8", 1),
+    "checkpoints": ("<u8", 1), "checkpoint_offsets": ("<i8", 1),
+    "store_rows": ("<i8", 2), "store_blocks": ("<i8", 1), "store_reference": ("<i8", 1),
 }
 # Files up to this size get their crc32 checked on every open, not only by `index verify`:
 # reading them costs less than the query that follows, and a same-size rewrite of a key

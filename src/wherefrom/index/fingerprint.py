@@ -1,12 +1,14 @@
 """Fingerprints are values: rolling k-gram hashes and winnowing, pure functions of token ids
 and parameters (Schleimer, Wilkerson and Aiken 2003, "Winnowing: local algorithms for
 document fingerprinting"). Any shared run of at least k + w - 1 tokens shares a fingerprint.
+The loops run in the compiled core; the `reference_*` functions here are their oracles.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from wherefrom._core import fingerprints
 from wherefrom.normalize.base import MASK64, hash_token, mix64
 from wherefrom.normalize.code import IDENTIFIER
 
@@ -21,17 +23,7 @@ CHANNEL_SALT = {
 
 def kgram_hashes(ids: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
     """Hash of every window ids[i:i+k], i in [0, len(ids) - k]; empty when len(ids) < k."""
-    n = len(ids) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    acc = ids[:n].astype(np.uint64, copy=True)
-    base = np.uint64(_BASE)
-    for j in range(1, k):
-        acc *= base
-        acc += ids[j : j + n]
-    if salt:
-        acc ^= np.uint64(salt)
-    return mix64(acc)
+    return fingerprints.kgram_hashes(np.asarray(ids, dtype=np.uint64), k, salt)
 
 
 _CODE_STEP = 0x9E3779B97F4A7C15  # odd: distinct back-references give distinct token values
@@ -43,15 +35,7 @@ def back_references(ids: np.ndarray, abstract_ids: np.ndarray) -> np.ndarray:
     its first occurrence and for every other token. A consistent renaming keeps these
     distances (Baker 1993, parameterized matching). Literals get none: a value that repeats
     by chance (the zeros of a table) would make a table look as varied as code."""
-    out = np.zeros(len(ids), dtype=np.int64)
-    at = np.flatnonzero((abstract_ids == np.uint64(_NAME)) & (abstract_ids != ids))
-    if len(at) < 2:
-        return out
-    order = np.lexsort((at, ids[at]))  # by name, then by position
-    names, places = ids[at][order], at[order]
-    repeat = names[1:] == names[:-1]
-    out[places[1:][repeat]] = places[1:][repeat] - places[:-1][repeat]
-    return out
+    return fingerprints.back_references(np.asarray(ids, dtype=np.uint64), np.asarray(abstract_ids, dtype=np.uint64), _NAME)
 
 
 def structure_hashes(ids: np.ndarray, abstract_ids: np.ndarray, k: int, salt: int = 0) -> np.ndarray:
@@ -59,20 +43,21 @@ def structure_hashes(ids: np.ndarray, abstract_ids: np.ndarray, k: int, salt: in
     placeholder paired with its back-reference when that falls inside the window (0
     otherwise). `x = y + x` and `a = b + c` then differ, while a renamed copy keeps every
     hash: the channel finds renamed code without matching all code of the same shape."""
-    n = len(ids) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    back = back_references(ids, abstract_ids)
-    step = np.uint64(_CODE_STEP)
-    base = np.uint64(_BASE)
-    acc = np.zeros(n, dtype=np.uint64)
-    for j in range(k):
-        inside = np.where(back[j : j + n] <= j, back[j : j + n], 0).astype(np.uint64)
-        acc *= base
-        acc += abstract_ids[j : j + n].astype(np.uint64) + inside * step
-    if salt:
-        acc ^= np.uint64(salt)
-    return mix64(acc)
+    return fingerprints.structure_hashes(
+        np.asarray(ids, dtype=np.uint64), np.asarray(abstract_ids, dtype=np.uint64), k, salt, _NAME,
+    )
+
+
+def reference_back_references(ids: list[int], abstract_ids: list[int]) -> list[int]:
+    """Slow, obviously correct `back_references`."""
+    last: dict[int, int] = {}
+    out = [0] * len(ids)
+    for i, (exact, abstract) in enumerate(zip(ids, abstract_ids, strict=True)):
+        if abstract == _NAME and exact != abstract:
+            if exact in last:
+                out[i] = i - last[exact]
+            last[exact] = i
+    return out
 
 
 def reference_structure_hash(ids: list[int], abstract_ids: list[int], salt: int = 0) -> int:
@@ -99,15 +84,7 @@ def reference_kgram_hash(ids: list[int], salt: int = 0) -> int:
 def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
     """Positions of the fingerprints winnowing keeps: in every window of w consecutive
     hashes, the minimum (the rightmost one on ties), each position once, ascending."""
-    n = len(hashes)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n <= w:
-        return np.array([n - 1 - int(np.argmin(hashes[::-1]))], dtype=np.int64)
-    windows = np.lib.stride_tricks.sliding_window_view(hashes[::-1], w)
-    # On the reversed array argmin's first hit is the rightmost minimum of the window.
-    rightmost = n - 1 - (np.arange(len(windows))[::-1] + windows.argmin(axis=1)[::-1])
-    return np.unique(rightmost)
+    return fingerprints.winnow(np.asarray(hashes, dtype=np.uint64), w)
 
 
 def reference_winnow(hashes: list[int], w: int) -> list[int]:

@@ -3,6 +3,7 @@ region when the gaps between them are small, with an edit-tolerant similarity.
 
 similarity = aligned equal tokens / max(input tokens, source tokens) of the region, where the
 aligned tokens are the exact runs plus the longest common subsequence inside each gap.
+The loops run in the compiled core; the `reference_*` functions here are their oracles.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from wherefrom._core import align as kernels
 
 XDROP = 4  # how far the extension score may fall below its best before it stops
 BAND = 6  # how far insertions and deletions may shift one extension off its starting diagonal
@@ -37,7 +40,7 @@ class Region:
         return self.aligned / max(self.q1 - self.q0, self.p1 - self.p0, 1)
 
 
-def _match_length(a: np.ndarray, b: np.ndarray) -> int:
+def reference_match_length(a: np.ndarray, b: np.ndarray) -> int:
     """Length of the common prefix of a and b, compared in doubling chunks so that a
     mismatch near the start costs little however long the arrays are."""
     n = min(len(a), len(b))
@@ -51,9 +54,8 @@ def _match_length(a: np.ndarray, b: np.ndarray) -> int:
     return n
 
 
-def exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> list[Run]:
-    """Maximal exact runs through each seed whose k tokens really agree (hash collisions and
-    seeds from the other channel are dropped). `seeds_p` index into `source`."""
+def reference_exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> list[Run]:
+    """Slow, obviously correct `exact_runs`."""
     runs: list[Run] = []
     covered: dict[int, int] = {}
     for q, p in zip(seeds_q.tolist(), seeds_p.tolist(), strict=True):
@@ -62,15 +64,16 @@ def exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds
             continue
         if not np.array_equal(query[q : q + k], source[p : p + k]):
             continue
-        right = _match_length(query[q:], source[p:])
-        left = _match_length(query[:q][::-1], source[:p][::-1])
+        right = reference_match_length(query[q:], source[p:])
+        left = reference_match_length(query[:q][::-1], source[:p][::-1])
         run = Run(q - left, q + right, p - left, p + right)
         covered[diag] = run.q1
         runs.append(run)
     return runs
 
 
-def _lcs(a: np.ndarray, b: np.ndarray) -> int:
+def reference_lcs(a: np.ndarray, b: np.ndarray) -> int:
+    """Length of the longest common subsequence, by the textbook dynamic programme."""
     if len(a) == 0 or len(b) == 0:
         return 0
     previous = [0] * (len(b) + 1)
@@ -82,10 +85,10 @@ def _lcs(a: np.ndarray, b: np.ndarray) -> int:
     return previous[-1]
 
 
-def xdrop_extend(
+def reference_xdrop_extend(
     query: np.ndarray, source: np.ndarray, q1: int, p1: int, drop: int = XDROP, band: int = BAND, limit: int = 64,
 ) -> tuple[int, int, list[Run]]:
-    """Gapped extension to the right of (q1, p1), as in BLAST: a banded alignment scoring +1
+    """The Python twin of `xdrop_extend`: gapped extension to the right of (q1, p1), as in BLAST: a banded alignment scoring +1
     per agreeing token and -1 per substitution, insertion or deletion, stopped once the
     score falls `drop` below the best seen. Returns the end of the best-scoring alignment
     and its agreeing stretches.
@@ -159,6 +162,26 @@ def xdrop_extend(
     return q1 + best_i, p1 + best_j, runs
 
 
+def exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> list[Run]:
+    """Maximal exact runs through each seed whose k tokens really agree (hash collisions and
+    seeds from the other channel are dropped). `seeds_p` index into `source`."""
+    rows = kernels.exact_runs(
+        query, source, np.asarray(seeds_q, dtype=np.int64), np.asarray(seeds_p, dtype=np.int64), k,
+    )
+    return [Run(*row) for row in rows.tolist()]
+
+
+def xdrop_extend(
+    query: np.ndarray, source: np.ndarray, q1: int, p1: int, drop: int = XDROP, band: int = BAND, limit: int = 64,
+) -> tuple[int, int, list[Run]]:
+    """Gapped extension to the right of (q1, p1), as in BLAST: a banded alignment scoring +1
+    per agreeing token and -1 per substitution, insertion or deletion, stopped once the
+    score falls `drop` below the best seen. Returns the end of the best-scoring alignment
+    and its agreeing stretches."""
+    q_end, p_end, rows = kernels.xdrop_extend(query, source, q1, p1, drop, band, limit)
+    return q_end, p_end, [Run(*row) for row in rows.tolist()]
+
+
 def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int, extend: bool = True) -> list[Region]:
     """Chain runs (sorted by query start) whose gaps are at most `gap` tokens on both sides,
     then (with `extend`) carry each region's ends over small edits by gapped extension."""
@@ -175,7 +198,7 @@ def chain(runs: list[Run], query: np.ndarray, source: np.ndarray, gap: int, exte
             q_gap = query[last.q1 : max(last.q1, run.q0)]
             p_gap = source[last.p1 : max(last.p1, run.p0)]
             overlap = max(last.q1 - run.q0, last.p1 - run.p0, 0)
-            aligned = last.aligned + _lcs(q_gap, p_gap) + (run.q1 - run.q0 - overlap)
+            aligned = last.aligned + kernels.lcs(q_gap, p_gap) + (run.q1 - run.q0 - overlap)
             regions[-1] = Region(last.q0, run.q1, last.p0, max(last.p1, run.p1), aligned, (*last.runs, run))
         else:
             regions.append(Region(run.q0, run.q1, run.p0, run.p1, run.q1 - run.q0, (run,)))
@@ -186,7 +209,7 @@ def _extend_fully(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tu
     """Repeat the bounded extension while it keeps advancing (a long edited stretch)."""
     runs: list[Run] = []
     while True:
-        q_end, p_end, more = xdrop_extend(query, source, q1, p1)
+        q_end, p_end, more = reference_xdrop_extend(query, source, q1, p1)
         if q_end == q1 and p_end == p1:
             return q1, p1, runs
         q1, p1 = q_end, p_end
@@ -194,6 +217,16 @@ def _extend_fully(query: np.ndarray, source: np.ndarray, q1: int, p1: int) -> tu
 
 
 def _extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+    """The region carried over small edits at both ends by repeated gapped extension."""
+    q0, q1, p0, p1, added, before, after = kernels.extend_edges(
+        query, source, region.q0, region.q1, region.p0, region.p1, XDROP, BAND, 64,
+    )
+    runs = (*(Run(*r) for r in before), *region.runs, *(Run(*r) for r in after))
+    return Region(q0, q1, p0, p1, region.aligned + added, runs)
+
+
+def reference_extend_edges(region: Region, query: np.ndarray, source: np.ndarray) -> Region:
+    """The Python twin of `_extend_edges`."""
     q0, q1, p0, p1, aligned = region.q0, region.q1, region.p0, region.p1, region.aligned
     q1, p1, after = _extend_fully(query, source, q1, p1)
     nq, ns = len(query), len(source)

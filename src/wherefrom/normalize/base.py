@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from wherefrom import kinds
+from wherefrom._core import lexers
 from wherefrom.errors import BadInputError
 
 MASK64 = (1 << 64) - 1
-_Q = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
-_Q_INV = pow(_Q, -1, 1 << 64)
+_Q = 0x9E3779B97F4A7C15  # odd: every code point position weighs differently
 _LEN_SALT = 0xD6E8FEB86659FD93
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -42,7 +42,8 @@ def _mix64_int(z: int) -> int:
 
 
 def hash_token(token: str) -> int:
-    """Deterministic 64-bit id of one normalized token (the reference for `hash_runs`)."""
+    """Deterministic 64-bit id of one normalized token: sum of ord(c_j) * Q^j modulo 2**64,
+    salted with the length, mixed. The reference the compiled tokenizers are pinned to."""
     acc = 0
     power = 1
     for ch in token:
@@ -51,36 +52,9 @@ def hash_token(token: str) -> int:
     return _mix64_int(acc ^ ((len(token) * _LEN_SALT) & MASK64))
 
 
-_power_cache: dict[str, np.ndarray] = {}
-
-
-def _powers(base: int, n: int) -> np.ndarray:
-    key = str(base)
-    cached = _power_cache.get(key)
-    if cached is None or len(cached) < n:
-        size = max(n, 1 << 16, 0 if cached is None else 2 * len(cached))
-        steps = np.full(size, base, dtype=np.uint64)
-        steps[0] = 1
-        cached = np.cumprod(steps, dtype=np.uint64)
-        _power_cache[key] = cached
-    return cached[:n]
-
-
-def hash_runs(codepoints: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Vectorized `hash_token` of every run codepoints[starts[i]:ends[i]].
-
-    Uses prefix sums of c_j * Q^j; multiplying a run's difference by Q^-start makes it
-    position independent, which works because Q is odd and so invertible modulo 2**64.
-    """
-    n = len(codepoints)
-    if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64)
-    weighted = codepoints.astype(np.uint64) * _powers(_Q, n)
-    prefix = np.zeros(n + 1, dtype=np.uint64)
-    np.cumsum(weighted, dtype=np.uint64, out=prefix[1:])
-    raw = (prefix[ends] - prefix[starts]) * _powers(_Q_INV, n)[starts]
-    lengths = (ends - starts).astype(np.uint64) * np.uint64(_LEN_SALT)
-    return mix64(raw ^ lengths)
+def token_ids(tokens: list[str]) -> np.ndarray:
+    """`hash_token` of every token, computed by the compiled core."""
+    return lexers.hash_tokens(tokens)
 
 
 class TokenIds:
@@ -95,17 +69,12 @@ class TokenIds:
         if found is None:
             if len(self._ids) >= self._limit:
                 self._ids.clear()
-            found = self._ids[token] = hash_token(token)
+            found = self._ids[token] = int(lexers.hash_tokens([token])[0])
         return found
 
     def many(self, tokens: list[str]) -> np.ndarray:
-        """Ids of many tokens: dictionary hits at C speed, misses hashed once."""
-        found = list(map(self._ids.get, tokens))
-        if None in found:
-            for i, value in enumerate(found):
-                if value is None:
-                    found[i] = self(tokens[i])
-        return np.fromiter(found, dtype=np.uint64, count=len(found))
+        """Ids of many tokens, hashed in one compiled loop."""
+        return lexers.hash_tokens(tokens)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +110,9 @@ class Normalizer(ABC):
     # True when normalizing from any token start gives the same tokens as the whole content
     # does from there on: verification may then re-read only a window of a long source.
     restartable: bool = False
+    # True when the work runs in the compiled core with the GIL released: threads then
+    # normalize in parallel, where Python tokenizers need a pool of processes.
+    compiled: bool = False
 
     @abstractmethod
     def normalize(self, content: str) -> NormalForm: ...

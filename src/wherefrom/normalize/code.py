@@ -4,8 +4,9 @@ Two channels share one token list: the exact token text, and an abstracted chann
 identifiers and literals become placeholders (finds copies with renamed variables).
 Languages of the common families (Python-like `#` comments, C-like `//` and `/* */`,
 SQL/Lua/Haskell-like `--`) go through a compiled lexer of the family's comment, string,
-number, identifier and operator rules, vectorized with one `re.split`; every other language
-goes through its Pygments lexer.
+number, identifier and operator rules (the compiled core's `FamilyLexer`, pinned by the tests
+to the family's regular expression, `reference_family_tokens`); every other language goes
+through its Pygments lexer.
 """
 
 from __future__ import annotations
@@ -19,18 +20,23 @@ from operator import itemgetter
 
 import numpy as np
 
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds
+from wherefrom._core import lexers
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_token
 
 IDENTIFIER = "\x00ID"
 LITERAL = "\x00LIT"
 
 _NUMBER = r"(?:0[xXbBoO][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)[a-zA-Z]*"
 _IDENT = r"[^\W\d]\w*"
+# Multi-character operators, tried in this order before any single non-space, non-word character.
 _C_OPS = (
-    r">>>=|<<=|>>=|===|!==|\.\.\.|->|::|\+\+|--|&&|\|\||==|!=|<=|>=|\+=|-=|\*=|/=|%=|&=|\|=|\^=|"
-    r"<<|>>|=>|\?\?|[^\s\w]"
+    ">>>=", "<<=", ">>=", "===", "!==", "...", "->", "::", "++", "--", "&&", "||", "==", "!=", "<=", ">=",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<", ">>", "=>", "??",
 )
-_PY_OPS = r"\*\*=|//=|>>=|<<=|->|:=|==|!=|<=|>=|\*\*|//|<<|>>|\+=|-=|\*=|/=|%=|&=|\|=|\^=|@=|[^\s\w]"
+_PY_OPS = (
+    "**=", "//=", ">>=", "<<=", "->", ":=", "==", "!=", "<=", ">=", "**", "//", "<<", ">>", "+=", "-=",
+    "*=", "/=", "%=", "&=", "|=", "^=", "@=",
+)
 _DQ = r'"(?:[^"\\\n]|\\.)*"'
 _SQ = r"'(?:[^'\\\n]|\\.)*'"
 
@@ -40,19 +46,33 @@ class Family:
     name: str
     comment: str
     string: str
-    operator: str
+    operators: tuple[str, ...]
     keywords: frozenset[str]
 
     @property
     def pattern(self) -> re.Pattern[str]:
+        """The family's tokens as one regular expression: the reference of its compiled lexer."""
         return _compiled(self)
+
+    @property
+    def lexer(self) -> lexers.FamilyLexer:
+        return _lexer(self)
 
 
 @lru_cache(maxsize=8)
 def _compiled(family: Family) -> re.Pattern[str]:
+    operator = "|".join(map(re.escape, family.operators)) + r"|[^\s\w]"
     return re.compile(
-        rf"((?:{family.comment})|(?:{family.string})|(?:{_NUMBER})|(?:{_IDENT})|(?:{family.operator}))",
+        rf"((?:{family.comment})|(?:{family.string})|(?:{_NUMBER})|(?:{_IDENT})|(?:{operator}))",
         re.DOTALL,
+    )
+
+
+@lru_cache(maxsize=8)
+def _lexer(family: Family) -> lexers.FamilyLexer:
+    return lexers.FamilyLexer(
+        family.name, family.operators, [hash_token(word) for word in sorted(family.keywords)],
+        hash_token(LITERAL), hash_token(IDENTIFIER),
     )
 
 
@@ -184,6 +204,7 @@ class CodeNormalizer(Normalizer):
         # The family lexers are plain regular expressions scanned left to right, so a scan
         # from a token start reproduces the tokens; Pygments lexers carry state.
         self.restartable = self.family is not None
+        self.compiled = self.family is not None
         self._ids = TokenIds()
 
     def normalize(self, content: str) -> NormalForm:
@@ -194,34 +215,40 @@ class CodeNormalizer(Normalizer):
         return self._family_normal_form(content)
 
     def _family_normal_form(self, content: str) -> NormalForm:
-        # One capturing group: split gives gap, token, gap, token, ... with no None, so
-        # lengths, offsets, first and last characters all come from C-level maps.
         family = self.family
         if family is None:
             raise ValueError(f"{self.language}: no lexer family")  # normalize() routes these to Pygments
-        pieces = family.pattern.split(content)
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        texts = pieces[1::2]
-        if not texts:
-            return NormalForm.empty()
-        which = _classify(texts, family)
-        keep = which != _COMMENT
-        token_index = (1 + 2 * np.arange(len(texts)))[keep]
-        which = which[keep]
-        texts = [texts[i] for i in np.flatnonzero(keep).tolist()] if not keep.all() else texts
-        starts = offsets[token_index]
-        ends = offsets[token_index + 1]
-        exact = self._ids.many(texts)
-        abstract = exact.copy()
-        abstract[(which == _STRING) | (which == _NUMBER_CLASS)] = self._ids(LITERAL)
-        identifiers = np.flatnonzero(which == _IDENT_CLASS)
-        if len(identifiers):
-            names = [texts[i] for i in identifiers.tolist()]
-            reserved = np.array([name in family.keywords for name in names], dtype=bool)
-            abstract[identifiers[~reserved]] = self._ids(IDENTIFIER)
+        starts, ends, exact, abstract = family.lexer.tokens(content)
         return NormalForm(exact, starts, ends, abstract)
+
+
+def reference_family_tokens(content: str, family: Family) -> NormalForm:
+    """The family's normal form from its regular expression, one token at a time: the slow
+    reference the compiled lexer is tested against."""
+    # One capturing group: split gives gap, token, gap, token, ...
+    pieces = family.pattern.split(content)
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
+    texts = pieces[1::2]
+    if not texts:
+        return NormalForm.empty()
+    which = _classify(texts, family)
+    kept = [i for i in range(len(texts)) if which[i] != _COMMENT]
+    exact = [hash_token(texts[i]) for i in kept]
+    abstract = []
+    for i, token_id in zip(kept, exact, strict=True):
+        if which[i] in (_STRING, _NUMBER_CLASS):
+            abstract.append(hash_token(LITERAL))
+        elif which[i] == _IDENT_CLASS and texts[i] not in family.keywords:
+            abstract.append(hash_token(IDENTIFIER))
+        else:
+            abstract.append(token_id)
+    return NormalForm(
+        np.array(exact, dtype=np.uint64),
+        np.array([offsets[1 + 2 * i] for i in kept], dtype=np.int64),
+        np.array([offsets[2 + 2 * i] for i in kept], dtype=np.int64),
+        np.array(abstract, dtype=np.uint64),
+    )
 
 
 def _pygments_normal_form(content: str, language: str, ids: TokenIds) -> NormalForm:

@@ -1,10 +1,11 @@
 """Text normal form: words, NFKC, case folded, punctuation and whitespace ignored,
 look-alike letters folded, one token per CJK character.
 
-The hot path is vectorized over code points: a per-code-point class and fold table (filled
-lazily) gives word boundaries and folded characters in NumPy; only tokens holding a
-character whose fold is not one code point (ß, ligatures, combining marks) take the slow,
-per-token path. Both paths produce the same ids for the same normalized string.
+A per-code-point class and fold table (filled lazily, in Python, from unicodedata) drives
+the compiled tokenizer, which finds word boundaries and hashes folded characters in one pass;
+only tokens holding a character whose fold is not one code point (ß, ligatures, combining
+marks) are hashed from their folded string. Both give the same id for the same normalized
+string; `reference_tokens` is the slow tokenizer the tests pin the compiled one to.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import unicodedata
 
 import numpy as np
 
-from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds, hash_runs
+from wherefrom._core import lexers
+from wherefrom.normalize.base import NormalForm, Normalizer, TokenIds
 
 SEP, WORD, CJK, COMPLEX, IGNORABLE = 0, 1, 2, 3, 4
 _UNKNOWN = 255
@@ -69,17 +71,21 @@ def _classify(cp: int) -> tuple[int, int]:
 
 
 def _fill(codepoints: np.ndarray) -> None:
-    unknown = np.unique(codepoints[_cls[codepoints] == _UNKNOWN])
-    for cp in unknown.tolist():
-        _cls[cp], _fold[cp] = _classify(cp)
+    for cp in np.unique(codepoints).tolist():
+        kind, folded = _classify(cp)
+        # The fold first: a thread that sees the class known must see its fold too.
+        _fold[cp] = folded
+        _cls[cp] = kind
 
 
-_fill(np.arange(128, dtype=np.uint32))
+# One-byte strings are tokenized without a look for unknown code points.
+_fill(np.arange(256, dtype=np.uint32))
 
 
 class TextNormalizer(Normalizer):
     kind = "text"
     restartable = True
+    compiled = True
 
     def __init__(self, language: str = "") -> None:
         self._slow_ids = TokenIds()
@@ -87,50 +93,14 @@ class TextNormalizer(Normalizer):
     def normalize(self, content: str) -> NormalForm:
         if not content:
             return NormalForm.empty()
-        if content.isascii():
-            cps = np.frombuffer(content.encode("ascii"), dtype=np.uint8)
-        else:
-            raw = content.encode("utf-32-le", "surrogatepass")
-            cps = np.frombuffer(raw, dtype="<u4")
-            _fill(cps)
-        classes = _cls[cps]
-        origin = None
-        if (classes == IGNORABLE).any():
-            keep = classes != IGNORABLE
-            origin = np.flatnonzero(keep)
-            cps, classes = cps[keep], classes[keep]
-            if len(cps) == 0:
-                return NormalForm.empty()
-        wordish = (classes == WORD) | (classes == COMPLEX)
-        before = np.empty_like(wordish)
-        before[0] = False
-        before[1:] = wordish[:-1]
-        after = np.empty_like(wordish)
-        after[-1] = False
-        after[:-1] = wordish[1:]
-        word_starts = np.flatnonzero(wordish & ~before)
-        word_ends = np.flatnonzero(wordish & ~after) + 1
-        cjk = np.flatnonzero(classes == CJK)
-        if len(cjk):
-            starts = np.concatenate([word_starts, cjk])
-            ends = np.concatenate([word_ends, cjk + 1])
-            order = np.argsort(starts, kind="stable")
-            starts, ends = starts[order], ends[order]
-        else:
-            starts, ends = word_starts, word_ends
-        ids = hash_runs(_fold[cps], starts, ends)
-        if (classes == COMPLEX).any():
-            complex_prefix = np.zeros(len(cps) + 1, dtype=np.int64)
-            np.cumsum(classes == COMPLEX, out=complex_prefix[1:])
-            slow = np.flatnonzero(complex_prefix[ends] > complex_prefix[starts])
-            char_starts = starts if origin is None else origin[starts]
-            char_ends = ends if origin is None else origin[ends - 1] + 1
-            for i in slow.tolist():
-                token = content[int(char_starts[i]) : int(char_ends[i])]
-                ids[i] = self._slow_ids(fold_string(token))
-        if origin is not None and len(starts):
-            starts, ends = origin[starts], origin[ends - 1] + 1
-        return NormalForm(ids, starts.astype(np.int64), ends.astype(np.int64))
+        if not content.isascii():
+            unknown = lexers.unknown_codepoints(content, _cls)
+            if len(unknown):
+                _fill(unknown)
+        starts, ends, ids, complex_at = lexers.text_tokens(content, _cls, _fold)
+        for i in complex_at.tolist():
+            ids[i] = self._slow_ids(fold_string(content[int(starts[i]) : int(ends[i])]))
+        return NormalForm(ids, starts, ends)
 
 
 def reference_tokens(content: str) -> list[tuple[int, int, str]]:

@@ -1,0 +1,16 @@
+# Types of the compiled module lexers.pyx.
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+def unknown_codepoints(content: str, classes: np.ndarray) -> np.ndarray: ...
+def text_tokens(
+    content: str, classes: np.ndarray, folds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
+def hash_tokens(tokens: list[str]) -> np.ndarray: ...
+
+class FamilyLexer:
+    def __init__(
+        self, family: str, operators: Sequence[str], keyword_ids: Iterable[int], literal_id: int, identifier_id: int
+    ) -> None: ...
+    def tokens(self, content: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]: ...
