@@ -143,3 +143,29 @@ def test_image_sidecar_beats_metadata_row_and_is_normalized(tmp_path: Path) -> N
 def test_license_override_beats_an_image_sidecar(tmp_path: Path) -> None:
     found = licences(tmp_path, [_image_folder(tmp_path)], license="CC0-1.0", override=True)
     assert found["B"] == ("CC0-1.0", LicenseSource.OVERRIDE)
+
+
+def test_installed_packages_do_not_inherit_the_installation_licence(tmp_path: Path) -> None:
+    """A Python installation's LICENSE.txt is the standard library's, not its site-packages'."""
+    lib = tmp_path / "python3.11"
+    (lib / "site-packages" / "thirdparty").mkdir(parents=True)
+    (lib / "LICENSE.txt").write_text(MIT_TEXT)
+    (lib / "os_like.py").write_text("def stdlib_function():\n    return 'from the standard library'\n")
+    (lib / "site-packages" / "thirdparty" / "mod.py").write_text("def theirs():\n    return 'someone else wrote this'\n")
+    found = licences(tmp_path, [lib])
+    assert found["os_like.py"] == ("MIT", LicenseSource.FOLDER_FILE)
+    assert found["site-packages/thirdparty/mod.py"][0] == "NOASSERTION"
+
+
+def test_a_licence_in_a_files_header_and_its_copyright_holder(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "LICENSE").write_text(MIT_TEXT)
+    (corpus / "vendored.py").write_text(
+        "# SPDX-FileCopyrightText: 2021 Jane Doe <jane@example.org>\n# SPDX-License-Identifier: Zlib\n"
+        "def vendored():\n    return 'borrowed code'\n")
+    index_dir = tmp_path / "idx"
+    build_index([corpus], index_dir, defaults=build_defaults())
+    with Index.open(index_dir) as index:
+        row = next(r for r in index.documents() if r.provenance.title == "vendored.py")
+    assert row.provenance.license == "Zlib" and row.provenance.authors == ("Jane Doe",)

@@ -22,3 +22,27 @@ def test_three_copied_stdlib_functions_are_reported_with_their_sources_and_spans
             assert copied.strip() == source.strip()
             assert match.source_span == (start, start + len(source.rstrip()))
             assert match.kind == "verbatim"
+
+
+def test_the_standard_library_indexes_as_psf_with_its_exceptions(tmp_path):
+    """One build, no flags: the PSF licence stack of LICENSE.txt for the library, and the
+    files that state another licence in their own header keep it."""
+    import shutil
+
+    from wherefrom.corpus.provenance import build_defaults
+
+    licence = STDLIB / "LICENSE.txt"
+    if not licence.is_file():
+        pytest.skip(f"{licence}: this Python ships no LICENSE.txt")
+    lib = tmp_path / "python3"
+    for relative in ("LICENSE.txt", "os.py", "json/__init__.py", "tomllib/_parser.py", "sqlite3/__init__.py",
+                     "tarfile.py", "profile.py", "optparse.py"):
+        (lib / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(STDLIB / relative, lib / relative)
+    build_index([lib], tmp_path / "idx", defaults=build_defaults())
+    with Index.open(tmp_path / "idx") as index:
+        found = {r.provenance.title: r.provenance.license for r in index.documents()}
+    assert found["os.py"] == found["json/__init__.py"] == "PSF-2.0"
+    assert found["tomllib/_parser.py"] == "MIT" and found["tarfile.py"] == "MIT"
+    assert found["sqlite3/__init__.py"] == "Zlib" and found["profile.py"] == "Apache-2.0"
+    assert found["optparse.py"] == "BSD-3-Clause"

@@ -22,11 +22,10 @@ from wherefrom.archive import members as archive_members
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
 from wherefrom.corpus.files import document_from_bytes
 from wherefrom.corpus.provenance import with_license
-from wherefrom.licenses.detect import license_from_package_metadata, license_from_text
+from wherefrom.licenses.detect import is_license_file, is_notice_file, license_from_package_metadata, license_of_files
 from wherefrom.records import NOASSERTION, Document, LicenseSource, Provenance
 
 _METADATA = re.compile(r"^(?:[^/]+\.dist-info/METADATA|[^/]+/PKG-INFO|PKG-INFO)$")
-_LICENSE_FILE = re.compile(r"(?:^|/)(?:LICEN[CS]E|COPYING)[^/]*$", re.IGNORECASE)
 _MAX_METADATA_BYTES = 4 << 20
 _UNREADABLE = (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError)
 
@@ -62,7 +61,7 @@ def package_provenance(metadata: EmailMessage, defaults: Provenance, archive: Pa
 
 
 def _describing(name: str) -> bool:
-    return bool(_METADATA.match(name) or _LICENSE_FILE.search(name))
+    return bool(_METADATA.match(name) or is_license_file(name) or is_notice_file(name))
 
 
 def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) -> Iterator[Document]:
@@ -89,9 +88,16 @@ def read_archive(path: Path, defaults: Provenance, kind: str, skips: SkipLog) ->
 
 
 def _license_from_files(members: list[tuple[str, bytes]], provenance: Provenance, path: Path) -> Provenance:
-    for name, data in members:
-        if _LICENSE_FILE.search(name):
-            found = license_from_text(data.decode("utf-8", "replace"))
-            if found is not None:
-                return with_license(provenance, found[0], LicenseSource.FOLDER_FILE, f"{path.name}!/{name} text")
-    return provenance
+    """The licence the archive's shallowest licence files state together (dual licences,
+    stacks and NOTICE files read as in a folder)."""
+    named = [(name, data) for name, data in members if is_license_file(name) or is_notice_file(name)]
+    if not named:
+        return provenance
+    depth = min(name.count("/") for name, _ in named)
+    top = [(name, data.decode("utf-8", "replace")) for name, data in named if name.count("/") == depth]
+    licences = [(name, text) for name, text in top if is_license_file(name)]
+    notices = [(name, text) for name, text in top if not is_license_file(name)]
+    if not licences:
+        return provenance
+    spdx, evidence = license_of_files(licences, notices)
+    return with_license(provenance, spdx, LicenseSource.FOLDER_FILE, f"{path.name}: {evidence}")

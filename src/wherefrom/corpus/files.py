@@ -14,7 +14,7 @@ from wherefrom.archive import read_bounded
 from wherefrom.corpus.base import MAX_DOCUMENT_BYTES, SkipLog
 from wherefrom.corpus.provenance import with_license
 from wherefrom.errors import BadInputError, MissingExtraError
-from wherefrom.licenses.detect import license_of_folder, spdx_identifiers_in
+from wherefrom.licenses.detect import copyright_holders, license_in_source, license_of_folder
 from wherefrom.normalize.code import language_for_filename
 from wherefrom.records import Document, LicenseSource, Provenance
 
@@ -57,8 +57,11 @@ def document_from_bytes(
         skips.skip("empty", f"{provenance.uri}: empty")
         return None
     doc_kind, language = classify(name, kind)
-    for expression in spdx_identifiers_in(content[:_HEAD_BYTES])[:1]:
-        provenance = with_license(provenance, expression, LicenseSource.SPDX_LINE, "SPDX-License-Identifier line")
+    stated = license_in_source(content)
+    if stated is not None:
+        provenance = with_license(provenance, stated.expression, LicenseSource.SPDX_LINE, stated.evidence)
+    if not provenance.authors:
+        provenance = replace(provenance, authors=copyright_holders(content[:_HEAD_BYTES]))
     return Document(content=content, kind=doc_kind, provenance=provenance, language=language)  # type: ignore[arg-type]
 
 
@@ -102,11 +105,27 @@ def _media_kind(path: Path, kind: str) -> str | None:
 
 def folder_provenance(folder: Path, root: Path, defaults: Provenance) -> Provenance:
     """The licence of a folder from its LICENSE/COPYING files, ranked by the provenance rule."""
-    found = _license_of_folder(folder, root.parent if root.is_dir() else root)
+    found = _license_of_folder(folder, _licence_root(folder, root.parent if root.is_dir() else root))
     if found is None:
         return defaults
     spdx, evidence = found
     return with_license(defaults, spdx, LicenseSource.FOLDER_FILE, evidence)
+
+
+# Installed packages are works of their own: a licence file above site-packages (a Python
+# installation's LICENSE.txt) says nothing about them.
+_PACKAGE_ROOTS = frozenset({"site-packages", "dist-packages"})
+
+
+def _licence_root(folder: Path, stop_at: Path) -> Path:
+    """How far up a folder's licence is looked for: `stop_at`, or the nearest site-packages
+    on the way there."""
+    for level in (folder, *folder.parents):
+        if level.name in _PACKAGE_ROOTS:
+            return level
+        if level == stop_at:
+            break
+    return stop_at
 
 
 @lru_cache(maxsize=4096)
