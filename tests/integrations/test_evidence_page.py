@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from tests.extras import require_extra
+from tests.samples import SMOOTH
 from wherefrom.check import check_path
 from wherefrom.report.evidence import html_figures
 from wherefrom.report.render import RenderItem, render_html
@@ -32,20 +33,7 @@ POEM = (
     "Rough winds do shake the darling buds of May, And summer's lease hath all too short a date: "
     "Sometime too hot the eye of heaven shines, And often is his gold complexion dimm'd."
 )
-CODE = '''def smooth(series, size):
-    """Median of every window of `size` consecutive values."""
-    if size < 1:
-        raise ValueError("window must be positive")
-    out = []
-    for i in range(len(series) - size + 1):
-        part = sorted(series[i:i + size])
-        mid = size // 2
-        if size % 2:
-            out.append(part[mid])
-        else:
-            out.append((part[mid - 1] + part[mid]) / 2)
-    return out
-'''
+CODE = SMOOTH
 RENAMED = CODE.replace("series", "values").replace("out", "total")
 
 

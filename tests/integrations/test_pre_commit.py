@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.samples import SMOOTH
 from wherefrom.build import build_index
 from wherefrom.records import Provenance
 
@@ -25,20 +26,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
 ]
 
-GPL_FUNCTION = '''def smooth(series, size):
-    """Median of every window of `size` consecutive values."""
-    if size < 1:
-        raise ValueError("window must be positive")
-    out = []
-    for i in range(len(series) - size + 1):
-        part = sorted(series[i:i + size])
-        mid = size // 2
-        if size % 2:
-            out.append(part[mid])
-        else:
-            out.append((part[mid - 1] + part[mid]) / 2)
-    return out
-'''
+GPL_FUNCTION = SMOOTH
 
 ORIGINAL = '''def greet(names):
     """Say hello to each person on the guest list, loudest first."""

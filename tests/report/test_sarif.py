@@ -8,24 +8,12 @@ from importlib import resources
 
 import pytest
 from tests.extras import require_extra
+from tests.samples import SMOOTH
 
 from wherefrom.check import check_path
 from wherefrom.report.render import RenderItem, render_sarif
 
-COPIED = '''def smooth(series, size):
-    """Median of every window of `size` consecutive values."""
-    if size < 1:
-        raise ValueError("window must be positive")
-    out = []
-    for i in range(len(series) - size + 1):
-        part = sorted(series[i:i + size])
-        mid = size // 2
-        if size % 2:
-            out.append(part[mid])
-        else:
-            out.append((part[mid - 1] + part[mid]) / 2)
-    return out
-'''
+COPIED = SMOOTH
 
 
 @pytest.fixture
