@@ -4,7 +4,7 @@ maximal exact runs through seeds, the banded X-drop extension and the LCS of a g
 released; match/align.py keeps their Python references."""
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
 import numpy as np
 
@@ -329,3 +329,207 @@ def extend_edges(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t q
     finally:
         scratch_free(&after)
         scratch_free(&before)
+
+
+cdef int compare_runs(const void* a, const void* b) noexcept nogil:
+    """Order of (q0, q1, p0, p1) rows by query start, then source start."""
+    cdef const int64_t* x = <const int64_t*> a
+    cdef const int64_t* y = <const int64_t*> b
+    if x[0] != y[0]:
+        return -1 if x[0] < y[0] else 1
+    if x[2] != y[2]:
+        return -1 if x[2] < y[2] else 1
+    return 0
+
+
+cdef int64_t gap_lcs(const uint64_t[:] a, Py_ssize_t a0, Py_ssize_t a1, const uint64_t[:] b,
+                     Py_ssize_t b0, Py_ssize_t b1, int64_t* previous, int64_t* current) noexcept nogil:
+    """LCS length of a[a0:a1] and b[b0:b1]; the two rows hold b1 - b0 + 1 cells."""
+    cdef Py_ssize_t nb = b1 - b0, i, j
+    cdef int64_t* swap
+    if a1 <= a0 or nb <= 0:
+        return 0
+    for j in range(nb + 1):
+        previous[j] = 0
+    for i in range(a0, a1):
+        current[0] = 0
+        for j in range(nb):
+            if a[i] == b[b0 + j]:
+                current[j + 1] = previous[j] + 1
+            else:
+                current[j + 1] = previous[j + 1] if previous[j + 1] > current[j] else current[j]
+        swap = previous
+        previous = current
+        current = swap
+    return previous[nb]
+
+
+cdef int64_t agreeing(const uint64_t[:] query, const uint64_t[:] source, const int64_t* runs,
+                      Py_ssize_t first, Py_ssize_t last) noexcept nogil:
+    """Tokens of runs[first:last] that agree in the given (exact) channel."""
+    cdef int64_t agree = 0, t
+    cdef Py_ssize_t r
+    for r in range(first, last):
+        for t in range(runs[4 * r + 1] - runs[4 * r]):
+            if query[runs[4 * r] + t] == source[runs[4 * r + 2] + t]:
+                agree += 1
+    return agree
+
+
+cdef Py_ssize_t agreeing_window(const uint64_t[:] query, const uint64_t[:] source, const int64_t* run,
+                                int edge, bint last) noexcept nogil:
+    """Offset in the run of its last (or first) `edge` tokens that agree exactly; -1: none."""
+    cdef Py_ssize_t length = run[1] - run[0], i, t, start, stop, step
+    cdef bint whole
+    if length < edge:
+        return -1
+    if last:
+        start, stop, step = length - edge, -1, -1
+    else:
+        start, stop, step = 0, length - edge + 1, 1
+    i = start
+    while i != stop:
+        whole = True
+        for t in range(edge):
+            if query[run[0] + i + t] != source[run[2] + i + t]:
+                whole = False
+                break
+        if whole:
+            return i
+        i += step
+    return -1
+
+
+def verify_runs(const uint64_t[:] query, const uint64_t[:] source, const uint64_t[:] exact_query,
+                const uint64_t[:] exact_source, const int64_t[:, ::1] runs, Py_ssize_t gap, bint extend,
+                bint trim, Py_ssize_t k, int drop, int band, Py_ssize_t limit, int edge):
+    """The regions of one candidate from its exact runs: runs chained across small gaps (the
+    LCS of each gap counted), with `extend` carried over edits at both ends by repeated
+    X-drop extension, with `trim` (renamed code: `query`/`source` are placeholders) measured
+    in the exact channel and, when 90 % of it agrees, cut to ends that agree exactly.
+    Regions shorter than k are dropped. Returns (q0, q1, p0, p1, aligned, aligned exactly)
+    rows; match/finder.py's `reference_verify_runs` is the Python twin."""
+    cdef Py_ssize_t m = runs.shape[0], r, n = 0, lo, hi, region, at, c
+    cdef Py_ssize_t span = 2 * gap + 4
+    cdef int64_t aligned, overlap, before_sum, after_sum, agree
+    cdef Py_ssize_t q0, q1, p0, p1, rq, rp
+    cdef Py_ssize_t nq = query.shape[0], ns = source.shape[0]
+    cdef const uint64_t[:] query_back = query[::-1]
+    cdef const uint64_t[:] source_back = source[::-1]
+    cdef Scratch after
+    cdef Scratch before
+    cdef bint ok = True
+    out = np.empty((m, 6), dtype=np.int64)
+    cdef int64_t[:, ::1] rows = out
+    if m == 0:
+        return out
+    cdef int64_t* sorted_runs = <int64_t*> malloc(4 * m * sizeof(int64_t))
+    cdef int64_t* kept = <int64_t*> malloc(4 * m * sizeof(int64_t))
+    cdef int64_t* regions = <int64_t*> malloc(7 * m * sizeof(int64_t))  # q0 q1 p0 p1 aligned first last
+    cdef int64_t* previous = <int64_t*> malloc((span + 1) * sizeof(int64_t))
+    cdef int64_t* current = <int64_t*> malloc((span + 1) * sizeof(int64_t))
+    cdef bint scratched = scratch_init(&after, band, max(limit, 1)) and scratch_init(&before, band, max(limit, 1))
+    if sorted_runs == NULL or kept == NULL or regions == NULL or previous == NULL or current == NULL or not scratched:
+        free(sorted_runs)
+        free(kept)
+        free(regions)
+        free(previous)
+        free(current)
+        scratch_free(&after)
+        scratch_free(&before)
+        raise MemoryError("no memory to verify a candidate")
+    with nogil:
+        for r in range(m):
+            for c in range(4):
+                sorted_runs[4 * r + c] = runs[r, c]
+        qsort(sorted_runs, m, 4 * sizeof(int64_t), compare_runs)
+        region = -1
+        at = 0
+        for r in range(m):
+            q0, q1, p0, p1 = sorted_runs[4 * r], sorted_runs[4 * r + 1], sorted_runs[4 * r + 2], sorted_runs[4 * r + 3]
+            if (
+                region >= 0
+                and regions[7 * region + 1] - gap // 2 <= q0 <= regions[7 * region + 1] + gap
+                and regions[7 * region + 3] - gap // 2 <= p0 <= regions[7 * region + 3] + gap
+            ):
+                if q1 <= regions[7 * region + 1]:
+                    continue
+                overlap = max(regions[7 * region + 1] - q0, regions[7 * region + 3] - p0, 0)
+                regions[7 * region + 4] += gap_lcs(
+                    query, regions[7 * region + 1], max(regions[7 * region + 1], q0),
+                    source, regions[7 * region + 3], max(regions[7 * region + 3], p0), previous, current,
+                ) + (q1 - q0 - overlap)
+                regions[7 * region + 1] = q1
+                regions[7 * region + 3] = max(regions[7 * region + 3], p1)
+            else:
+                region += 1
+                regions[7 * region], regions[7 * region + 1] = q0, q1
+                regions[7 * region + 2], regions[7 * region + 3] = p0, p1
+                regions[7 * region + 4] = q1 - q0
+                regions[7 * region + 5] = at
+            for c in range(4):
+                kept[4 * at + c] = sorted_runs[4 * r + c]
+            at += 1
+            regions[7 * region + 6] = at
+        for r in range(region + 1):
+            q0, q1, p0, p1, aligned = regions[7 * r], regions[7 * r + 1], regions[7 * r + 2], regions[7 * r + 3], regions[7 * r + 4]
+            lo, hi = regions[7 * r + 5], regions[7 * r + 6]
+            if extend:
+                after.found_count = 0
+                before.found_count = 0
+                rq, rp = nq - q0, ns - p0
+                if not extend_fully(query, source, &q1, &p1, drop, band, limit, &after) or not extend_fully(
+                        query_back, source_back, &rq, &rp, drop, band, limit, &before):
+                    ok = False
+                    break
+                q0, p0 = nq - rq, ns - rp
+                for c in range(after.found_count):
+                    aligned += after.found[4 * c + 1] - after.found[4 * c]
+                for c in range(before.found_count):
+                    aligned += before.found[4 * c + 1] - before.found[4 * c]
+            if q1 - q0 < k:
+                continue
+            if not trim:
+                agree = aligned
+            else:
+                agree = agreeing(exact_query, exact_source, kept, lo, hi)
+                if <double> agree / <double> max(q1 - q0, p1 - p0, 1) >= 0.9:
+                    before_sum = 0
+                    for c in range(lo, hi):
+                        before_sum += kept[4 * c + 1] - kept[4 * c]
+                    while hi > lo:
+                        c = agreeing_window(exact_query, exact_source, &kept[4 * (hi - 1)], edge, True)
+                        if c >= 0:
+                            kept[4 * (hi - 1) + 1] = kept[4 * (hi - 1)] + c + edge
+                            kept[4 * (hi - 1) + 3] = kept[4 * (hi - 1) + 2] + c + edge
+                            break
+                        hi -= 1
+                    while hi > lo:
+                        c = agreeing_window(exact_query, exact_source, &kept[4 * lo], edge, False)
+                        if c >= 0:
+                            kept[4 * lo] += c
+                            kept[4 * lo + 2] += c
+                            break
+                        lo += 1
+                    if hi == lo:
+                        continue  # nothing agrees exactly: an empty region, shorter than k
+                    after_sum = 0
+                    for c in range(lo, hi):
+                        after_sum += kept[4 * c + 1] - kept[4 * c]
+                    q0, q1, p0, p1 = kept[4 * lo], kept[4 * (hi - 1) + 1], kept[4 * lo + 2], kept[4 * (hi - 1) + 3]
+                    aligned = max(aligned - (before_sum - after_sum), 0)
+                    agree = agreeing(exact_query, exact_source, kept, lo, hi)
+                    if q1 - q0 < k:
+                        continue
+            rows[n, 0], rows[n, 1], rows[n, 2], rows[n, 3], rows[n, 4], rows[n, 5] = q0, q1, p0, p1, aligned, agree
+            n += 1
+    free(sorted_runs)
+    free(kept)
+    free(regions)
+    free(previous)
+    free(current)
+    scratch_free(&after)
+    scratch_free(&before)
+    if not ok:
+        raise MemoryError("no memory to extend a match")
+    return out[:n].copy()

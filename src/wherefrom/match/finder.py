@@ -22,7 +22,7 @@ from wherefrom.errors import CheckCancelledError
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
-from wherefrom.match.align import Region, Run, chain, exact_runs
+from wherefrom.match.align import Region, Run, exact_runs_array, verify_runs
 from wherefrom.match.seeds import Candidate, group_seeds
 from wherefrom.normalize import NormalForm
 
@@ -207,78 +207,31 @@ def _verify(
             return []
         source_form, offset = window
         source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
-        runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
-        at_edge = any((r.p0 == 0 and offset > 0) or r.p1 == len(source_ids) for r in runs)
+        runs = exact_runs_array(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
+        at_edge = bool(len(runs)) and bool(((runs[:, 2] == 0) & (offset > 0)).any() or (runs[:, 3] == len(source_ids)).any())
         if not at_edge or margin >= len(form) + SLACK or (offset == 0 and len(source_ids) < high + margin):
             break
         margin *= 4
-    out = []
     # Placeholders agree too easily for a gapped extension: renamed code relies on its runs.
-    for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3), extend=not use_abstract):
-        if region.q1 - region.q0 < k:
-            continue
-        exact = region.similarity
-        if use_abstract:
-            exact = _exact_similarity(region, form.ids, source_form.ids)
-            if exact >= 0.9:
-                region = _trim_to_exact(region, form.ids, source_form.ids)
-                exact = _exact_similarity(region, form.ids, source_form.ids)
-            if region.q1 - region.q0 < k:
-                continue
-        kind = _kind(region, exact, use_abstract)
+    rows = verify_runs(
+        query_ids, source_ids, form.ids, source_form.ids, runs, gap=max(8, k + 3), extend=not use_abstract,
+        trim=use_abstract, k=k,
+    )
+    out = []
+    starts, ends = source_form.starts, source_form.ends
+    for q0, q1, p0, p1, aligned, agree in rows.tolist():
+        length = max(q1 - q0, p1 - p0, 1)
+        similarity, exact = aligned / length, agree / length
         out.append(Found(
-            doc_id=candidate.doc_id, q0=region.q0, q1=region.q1, p0=region.p0 + offset, p1=region.p1 + offset,
-            kind=kind, similarity=region.similarity, exact_similarity=exact,
-            source_chars=(int(source_form.starts[region.p0]), int(source_form.ends[region.p1 - 1])),
+            doc_id=candidate.doc_id, q0=q0, q1=q1, p0=p0 + offset, p1=p1 + offset,
+            kind=_kind(similarity, exact, use_abstract), similarity=similarity, exact_similarity=exact,
+            source_chars=(int(starts[p0]), int(ends[p1 - 1])),
         ))
     return out
 
 
-def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray, edge: int = 3) -> Region:
-    """Drop edge tokens that agree only as placeholders (a copy that ends where a function
-    with other names begins): the region then starts and ends inside runs whose first and
-    last `edge` tokens agree exactly."""
-    runs = sorted(region.runs, key=lambda r: r.q0)
-
-    def agreeing_ends(run: Run) -> np.ndarray:
-        same = query[run.q0 : run.q1] == source[run.p0 : run.p1]
-        if len(same) < edge:
-            return np.zeros(0, dtype=np.int64)
-        window = np.lib.stride_tricks.sliding_window_view(same, edge).all(axis=1)
-        return np.flatnonzero(window)
-
-    while runs:
-        starts = agreeing_ends(runs[-1])
-        if len(starts):
-            last = runs[-1]
-            stop = int(starts[-1]) + edge
-            runs[-1] = Run(last.q0, last.q0 + stop, last.p0, last.p0 + stop)
-            break
-        runs.pop()
-    while runs:
-        starts = agreeing_ends(runs[0])
-        if len(starts):
-            first = runs[0]
-            begin = int(starts[0])
-            runs[0] = Run(first.q0 + begin, first.q1, first.p0 + begin, first.p1)
-            break
-        runs.pop(0)
-    if not runs:
-        return Region(region.q0, region.q0, region.p0, region.p0, 0, ())
-    removed = sum(r.q1 - r.q0 for r in region.runs) - sum(r.q1 - r.q0 for r in runs)
-    return Region(runs[0].q0, runs[-1].q1, runs[0].p0, runs[-1].p1, max(region.aligned - removed, 0), tuple(runs))
-
-
-def _exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:
-    """Share of the region's aligned tokens that also agree in the exact channel."""
-    agree = 0
-    for run in region.runs:
-        agree += int(np.count_nonzero(query[run.q0 : run.q1] == source[run.p0 : run.p1]))
-    return agree / max(region.q1 - region.q0, region.p1 - region.p0, 1)
-
-
-def _kind(region: Region, exact: float, use_abstract: bool) -> str:
-    if exact >= 0.999 and region.similarity >= 0.999:
+def _kind(similarity: float, exact: float, use_abstract: bool) -> str:
+    if exact >= 0.999 and similarity >= 0.999:
         return "verbatim"
     if use_abstract and exact < 0.9:
         return "renamed"
