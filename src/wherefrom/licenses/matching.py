@@ -265,13 +265,14 @@ def _common_licenses() -> frozenset[str]:
     return frozenset(load("terms.json")["licenses"])
 
 
-def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
-    """Every SPDX licence or exception text in `text`, in the order they appear.
+def find_licenses(text: str, tokens: Tokens | None = None) -> tuple[LicenseMatch, ...]:
+    """Every SPDX licence or exception text in `text`, in the order they appear (`tokens`:
+    its words, when the caller has them already).
 
     A region is credited to the reference that explains most of its words; it is then taken
     out and the rest of the text searched again, so stacked licences each come out once.
     """
-    tokens = tokenize(text)
+    tokens = tokens if tokens is not None else tokenize(text)
     refs = references()
     index = _index()
     ids = _query_ids(tokens, refs)
