@@ -7,13 +7,14 @@ All functions are pure (a folder is only read). Unknown stays NOASSERTION, never
 
 from __future__ import annotations
 
+import fnmatch
+import os
 import re
 import tarfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from email.parser import HeaderParser
-from fnmatch import fnmatchcase
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -37,6 +38,8 @@ LICENSE_FILE_PATTERNS = (
     "*[-_.]license.rst",
 )
 NOTICE_FILE_PATTERNS = ("notice*",)
+_LICENSE_FILE = re.compile("|".join(fnmatch.translate(p) for p in LICENSE_FILE_PATTERNS))
+_NOTICE_FILE = re.compile("|".join(fnmatch.translate(p) for p in NOTICE_FILE_PATTERNS))
 MAX_LICENSE_FILE_BYTES = 1_000_000
 # A licence notice in a source file sits in its head; code further down is not read.
 SOURCE_HEADER_CHARS = 16_000
@@ -60,6 +63,7 @@ _DEBIAN_VERSIONED = re.compile(r"^(A?GPL|LGPL|GFDL)-(\d+(?:\.\d+)?)(\+)?$", re.I
 _LICENSE_WORDS = re.compile(
     r"permi(?:ssion|tted)|licen[cs]|warrant|redistribut|copyright|public domain", re.IGNORECASE
 )
+_LICENSE_WORDS_LOWER = re.compile(r"permi(?:ssion|tted)|licen[cs]|warrant|redistribut|copyright|public domain")
 
 
 class CoreMetadata(Protocol):
@@ -428,7 +432,10 @@ def _licence_stretches(head: str) -> list[tuple[int, int]]:
     are one stretch, widened by the words a licence text holds before its first licence word
     and after its last (a zlib, MIT or BSD notice, an Apache or GPL header)."""
     stretches: list[list[int]] = []
-    for found in _LICENSE_WORDS.finditer(head):
+    lowered = head.lower()
+    # Lower case keeps the offsets of almost every text; a case-sensitive search is faster.
+    words = _LICENSE_WORDS_LOWER if len(lowered) == len(head) else _LICENSE_WORDS
+    for found in words.finditer(lowered if words is _LICENSE_WORDS_LOWER else head):
         if stretches and found.start() - stretches[-1][1] <= LICENSE_WORDS_APART:
             stretches[-1][1] = found.end()
         else:
@@ -442,13 +449,13 @@ def is_license_file(name: str) -> bool:
     case-insensitive: LICENSE.txt, COPYING.LESSER, LICENSE-MIT, MIT-LICENSE.txt,
     apache-2.0.LICENSE."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    return any(fnmatchcase(base, pattern) for pattern in LICENSE_FILE_PATTERNS)
+    return _LICENSE_FILE.match(base) is not None
 
 
 def is_notice_file(name: str) -> bool:
     """Whether a file is a NOTICE file (Apache-2.0 §4(d): attribution notices to carry on)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
-    return any(fnmatchcase(base, pattern) for pattern in NOTICE_FILE_PATTERNS)
+    return _NOTICE_FILE.match(base) is not None
 
 
 def _read_text(path: Path) -> str | None:
@@ -472,19 +479,26 @@ def license_of_folder(folder: Path, stop_at: Path | None = None) -> tuple[str, s
     for level in (folder, *folder.parents):
         if stop is not None and stop != level and stop not in level.parents:
             break
-        try:
-            entries = sorted(p for p in level.iterdir() if p.is_file())
-        except OSError:
-            entries = []
-        licenses = [p for p in entries if is_license_file(p.name)]
+        licenses, notices = _license_files_in(level)
         if licenses:
             return license_of_files(
                 [(str(p), _read_text(p) or "") for p in licenses],
-                [(str(p), _read_text(p) or "") for p in entries if is_notice_file(p.name)],
+                [(str(p), _read_text(p) or "") for p in notices],
             )
         if stop is not None and level == stop:
             break
     return None
+
+
+@lru_cache(maxsize=4096)
+def _license_files_in(level: Path) -> tuple[tuple[Path, ...], tuple[Path, ...]]:
+    """The licence and NOTICE files of one folder, by name; every folder below it asks."""
+    try:
+        with os.scandir(level) as found:
+            names = sorted(e.name for e in found if e.is_file())
+    except OSError:
+        names = []
+    return (tuple(level / n for n in names if is_license_file(n)), tuple(level / n for n in names if is_notice_file(n)))
 
 
 def _names_its_license(path: str, expression: str) -> bool:
@@ -721,6 +735,6 @@ def debian_license_for(
     matching pattern wins (DEP-5). Returns (SPDX, evidence) or None."""
     found: tuple[str, str] | None = None
     for files, spdx in stanzas:
-        if any(fnmatchcase(relative_path, pattern) for pattern in files.split()):
+        if any(fnmatch.fnmatchcase(relative_path, pattern) for pattern in files.split()):
             found = (spdx, f"debian/copyright Files: {files}")
     return found
