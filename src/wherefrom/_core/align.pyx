@@ -3,7 +3,7 @@
 maximal exact runs through seeds, the banded X-drop extension and the LCS of a gap, the GIL
 released; match/align.py keeps their Python references."""
 
-from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, qsort, realloc
 
 import numpy as np
@@ -533,3 +533,61 @@ def verify_runs(const uint64_t[:] query, const uint64_t[:] source, const uint64_
     if not ok:
         raise MemoryError("no memory to extend a match")
     return out[:n].copy()
+
+
+def merge_near(const int64_t[:] doc, const int64_t[:] q0, const int64_t[:] q1, const int64_t[:] p0,
+               const int64_t[:] p1, const double[:] similarity, const double[:] exact, const int8_t[:] kind,
+               const uint8_t[:] approximate, const int64_t[:] c0, const int64_t[:] c1, Py_ssize_t gap,
+               double min_similarity, int verbatim, int near_verbatim):
+    """Regions sorted by (document, input start) merged where one follows the other closely
+    along nearly the same diagonal (match/regions.py's `reference_merge_near` is the Python
+    twin); returns the index of each merged row's first region and the merged columns."""
+    cdef Py_ssize_t n = doc.shape[0], i, m = 0, last
+    cdef int64_t u0, u1, v0, v1, overlap, length, la, lb
+    cdef double s, e
+    cdef int8_t k
+    first = np.empty(n, dtype=np.int64)
+    out_q0, out_q1 = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    out_p0, out_p1 = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    out_s, out_e = np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float64)
+    out_k = np.empty(n, dtype=np.int8)
+    out_c0, out_c1 = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    cdef int64_t[:] f = first
+    cdef int64_t[:] a0 = out_q0
+    cdef int64_t[:] a1 = out_q1
+    cdef int64_t[:] b0 = out_p0
+    cdef int64_t[:] b1 = out_p1
+    cdef double[:] sim = out_s
+    cdef double[:] ex = out_e
+    cdef int8_t[:] kd = out_k
+    cdef int64_t[:] d0 = out_c0
+    cdef int64_t[:] d1 = out_c1
+    with nogil:
+        for i in range(n):
+            if m > 0:
+                last = m - 1
+                if (doc[f[last]] == doc[i] and not approximate[i] and not approximate[f[last]]
+                        and q0[i] <= a1[last] + gap and b0[last] <= p0[i] <= b1[last] + 2 * gap
+                        and -16 <= (p0[i] - q0[i]) - (b0[last] - a0[last]) <= 16):
+                    u0, u1 = min(a0[last], q0[i]), max(a1[last], q1[i])
+                    v0, v1 = min(b0[last], p0[i]), max(b1[last], p1[i])
+                    overlap = max(0, min(a1[last], q1[i]) - max(a0[last], q0[i]))
+                    length = max(u1 - u0, v1 - v0)
+                    la = max(a1[last] - a0[last], b1[last] - b0[last])
+                    lb = max(q1[i] - q0[i], p1[i] - p0[i])
+                    s = min(1.0, (sim[last] * la + similarity[i] * lb - overlap * min(sim[last], similarity[i])) / length)
+                    if s >= min_similarity:
+                        e = min(1.0, (ex[last] * la + exact[i] * lb - overlap * min(ex[last], exact[i])) / length)
+                        k = kd[last] if kd[last] == kind[i] and kd[last] != verbatim else near_verbatim
+                        if kd[last] == verbatim and kind[i] == verbatim and s >= 0.999:
+                            k = verbatim
+                        a0[last], a1[last], b0[last], b1[last] = u0, u1, v0, v1
+                        sim[last], ex[last], kd[last] = s, e, k
+                        d0[last], d1[last] = min(d0[last], c0[i]), max(d1[last], c1[i])
+                        continue
+            f[m] = i
+            a0[m], a1[m], b0[m], b1[m] = q0[i], q1[i], p0[i], p1[i]
+            sim[m], ex[m], kd[m] = similarity[i], exact[i], kind[i]
+            d0[m], d1[m] = c0[i], c1[i]
+            m += 1
+    return first[:m], out_q0[:m], out_q1[:m], out_p0[:m], out_p1[:m], out_s[:m], out_e[:m], out_k[:m], out_c0[:m], out_c1[:m]

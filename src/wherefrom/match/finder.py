@@ -23,6 +23,7 @@ from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
 from wherefrom.match.align import Region, Run, exact_runs_array, verify_runs
+from wherefrom.match.regions import NEAR_VERBATIM, RENAMED, VERBATIM, Found, Regions, merge_near
 from wherefrom.match.seeds import Candidate, group_seeds
 from wherefrom.normalize import NormalForm
 
@@ -76,22 +77,6 @@ MIN_VARIETY = 0.5  # share of distinct structural k-grams a renamed match must h
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
-    """A copied region: query tokens [q0, q1) copy document tokens [p0, p1)."""
-
-    doc_id: int
-    q0: int
-    q1: int
-    p0: int
-    p1: int
-    kind: str
-    similarity: float
-    exact_similarity: float
-    source_chars: tuple[int, int]
-    approximate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Common:
     """Query tokens [q0, q1) covered by fingerprints common to `documents` documents."""
 
@@ -135,7 +120,7 @@ def find_copies(
         exact = np.ones(len(q), dtype=bool)
     gap = max(8, k + 3)
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
-    found: list[Found] = []
+    found: list[Regions] = []
     # Input already explained by copies that agree token for token needs no search for renamed
     # ones: structure-only groups come last and are skipped there.
     explained = np.zeros(len(form), dtype=bool)
@@ -149,17 +134,25 @@ def find_copies(
         ):
             continue  # structure alone: a renamed copy of 2 x min_tokens keeps two seeds in line
         if config.hash_only:
-            found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
+            estimated = _estimate(index, candidate, hashes, form, k, w, min_tokens, options)
+            if estimated is not None:
+                found.append(estimated)
             continue
-        verified = _verify(index, candidate, form, k, options, use_abstract)
-        found.extend(verified)
-        for f in verified:
-            if f.kind != "renamed" and f.q1 - f.q0 >= min_tokens and f.similarity >= options.min_similarity:
-                explained[f.q0 : f.q1] = True
-    found = [f for f in _merge_near(found, gap, options.min_similarity) if _reportable(f, min_tokens, options)]
+        verified = _verify(index, candidate, form, k, use_abstract)
+        found.append(verified)
+        explains = (verified.kind != RENAMED) & (verified.q1 - verified.q0 >= min_tokens) & (
+            verified.similarity >= options.min_similarity)
+        for q0, q1 in zip(verified.q0[explains].tolist(), verified.q1[explains].tolist(), strict=True):
+            explained[q0:q1] = True
+    merged = merge_near(Regions.concat(found), gap, options.min_similarity)
+    merged = merged.take(_reportable(merged, min_tokens, options))
     if use_abstract:
-        found = [f for f in found if f.kind != "renamed" or _varied(structure, ka, f, min_tokens - ka + 1)]
-    return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
+        renamed = np.flatnonzero(merged.kind == RENAMED)
+        plain = np.ones(len(merged), dtype=bool)
+        plain[renamed] = [_varied(structure, ka, q0, q1, min_tokens - ka + 1)
+                          for q0, q1 in zip(merged.q0[renamed].tolist(), merged.q1[renamed].tolist(), strict=True)]
+        merged = merged.take(plain)
+    return _best_per_region(merged.found()), _common_stretches(index, hashes, k, w, min_tokens)
 
 
 def _two_on_one_diagonal(candidate: Candidate) -> bool:
@@ -171,28 +164,26 @@ def _two_on_one_diagonal(candidate: Candidate) -> bool:
     return len(np.unique(diagonals)) < len(diagonals)
 
 
-def _varied(structure: np.ndarray, k: int, found: Found, needed: int) -> bool:
+def _varied(structure: np.ndarray, k: int, q0: int, q1: int, needed: int) -> bool:
     """Whether the structure of a renamed match varies like code: at least `needed`
     distinct k-grams (as many as a copy of the shortest reported length holds) and at least
     MIN_VARIETY of its k-grams distinct. A table of literals or a run of alike calls repeats
     a few structural k-grams however long it runs: its shape is common, not copied."""
-    window = structure[found.q0 : max(found.q0, found.q1 - k + 1)]
+    window = structure[q0 : max(q0, q1 - k + 1)]
     distinct = len(np.unique(window))
     return distinct >= needed and distinct >= MIN_VARIETY * len(window)
 
 
-def _reportable(found: Found, min_tokens: int, options: MatchOptions) -> bool:
-    length = found.q1 - found.q0
-    if found.approximate:
-        return True  # estimated regions were measured against the guarantee already
-    if length < min_tokens or found.similarity < options.min_similarity:
-        return False
-    return found.kind != "renamed" or length >= (options.min_renamed_tokens or 2 * min_tokens)
+def _reportable(regions: Regions, min_tokens: int, options: MatchOptions) -> np.ndarray:
+    """Which regions are long and similar enough to report (estimated regions of a hash-only
+    index were measured against the guarantee already)."""
+    length = regions.q1 - regions.q0
+    long_enough = (length >= min_tokens) & (regions.similarity >= options.min_similarity) & (
+        (regions.kind != RENAMED) | (length >= (options.min_renamed_tokens or 2 * min_tokens)))
+    return regions.approximate.astype(bool) | long_enough
 
 
-def _verify(
-    index: Index, candidate: Candidate, form: NormalForm, k: int, options: MatchOptions, use_abstract: bool,
-) -> list[Found]:
+def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_abstract: bool) -> Regions:
     """Regions of the candidate's document around its seeds, unfiltered: pieces of one
     edited copy reached from separate seed groups are merged before lengths are judged."""
     query_ids = form.abstract_ids if use_abstract and form.abstract_ids is not None else form.ids
@@ -204,7 +195,7 @@ def _verify(
         first = max(0, low - margin)
         window = index.tokens(candidate.doc_id, first, high + margin)
         if window is None:
-            return []
+            return Regions.concat([])
         source_form, offset = window
         source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
         runs = exact_runs_array(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
@@ -217,38 +208,26 @@ def _verify(
         query_ids, source_ids, form.ids, source_form.ids, runs, gap=max(8, k + 3), extend=not use_abstract,
         trim=use_abstract, k=k,
     )
-    out = []
-    starts, ends = source_form.starts, source_form.ends
-    for q0, q1, p0, p1, aligned, agree in rows.tolist():
-        length = max(q1 - q0, p1 - p0, 1)
-        similarity, exact = aligned / length, agree / length
-        out.append(Found(
-            doc_id=candidate.doc_id, q0=q0, q1=q1, p0=p0 + offset, p1=p1 + offset,
-            kind=_kind(similarity, exact, use_abstract), similarity=similarity, exact_similarity=exact,
-            source_chars=(int(starts[p0]), int(ends[p1 - 1])),
-        ))
-    return out
-
-
-def _kind(similarity: float, exact: float, use_abstract: bool) -> str:
-    if exact >= 0.999 and similarity >= 0.999:
-        return "verbatim"
-    if use_abstract and exact < 0.9:
-        return "renamed"
-    return "near-verbatim"
+    length = np.maximum(np.maximum(rows[:, 1] - rows[:, 0], rows[:, 3] - rows[:, 2]), 1)
+    similarity, exact = rows[:, 4] / length, rows[:, 5] / length
+    kind = np.where((exact >= 0.999) & (similarity >= 0.999), VERBATIM,
+                    np.where(use_abstract & (exact < 0.9), RENAMED, NEAR_VERBATIM))
+    chars = (source_form.starts[rows[:, 2]], source_form.ends[rows[:, 3] - 1])
+    rows[:, 2:4] += offset
+    return Regions.of(candidate.doc_id, rows, similarity, exact, kind, chars)
 
 
 def _estimate(
     index: Index, candidate: Candidate, hashes: np.ndarray, form: NormalForm, k: int, w: int,
     min_tokens: int, options: MatchOptions,
-) -> list[Found]:
+) -> Regions | None:
     """Hash-only index: the region spans the seeds; similarity is the share of the query's
     own winnowed fingerprints in the region that this document holds (every one for a
     verbatim copy, by the winnowing property)."""
     q0 = int(candidate.q.min())
     q1 = int(candidate.q.max()) + k
     if q1 - q0 < min_tokens - w:
-        return []
+        return None
     p0 = int(candidate.p.min())
     p1 = int(candidate.p.max()) + k
     region_hashes = hashes[q0 : q1 - k + 1]
@@ -256,41 +235,18 @@ def _estimate(
     hit = np.isin(own, candidate.q)
     similarity = float(hit.mean()) if len(own) else 0.0
     if similarity < options.min_similarity:
-        return []
+        return None
     diagonals = np.unique(candidate.p - candidate.q)
     checkpoints = index.checkpoints(candidate.doc_id)
     c0 = min(p0 // CHECKPOINT_EVERY, len(checkpoints) - 1)
     c1 = p1 // CHECKPOINT_EVERY + 1
     row = index.document(candidate.doc_id)
     end = int(checkpoints[c1]) if c1 < len(checkpoints) else row.n_chars
-    kind = "verbatim" if len(diagonals) == 1 and similarity >= 0.999 else "near-verbatim"
-    return [Found(
-        doc_id=candidate.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
-        exact_similarity=similarity, source_chars=(int(checkpoints[c0]), end), approximate=True,
-    )]
-
-
-def _merge_near(found: list[Found], gap: int, min_similarity: float) -> list[Found]:
-    """Regions of one document that overlap, or follow each other within `gap` input tokens
-    (twice that in the source, where deletions widen it) along nearly the same diagonal are
-    one copy reached from two seed groups (edits drift the diagonal apart, or stopped an
-    extension short of the next piece): they merge, the aligned count of an overlap taken
-    once at the lower similarity, unless the union would fall below `min_similarity`."""
-    found = sorted((f for f in found if f.similarity >= min_similarity), key=lambda f: (f.doc_id, f.q0))
-    merged: list[Found] = []
-    for f in found:
-        last = merged[-1] if merged else None
-        if (
-            last is not None and last.doc_id == f.doc_id and not f.approximate and not last.approximate
-            and f.q0 <= last.q1 + gap and last.p0 <= f.p0 <= last.p1 + 2 * gap
-            and abs((f.p0 - f.q0) - (last.p0 - last.q0)) <= 16
-        ):
-            union = _merge(last, f)
-            if union.similarity >= min_similarity:
-                merged[-1] = union
-                continue
-        merged.append(f)
-    return merged
+    kind = VERBATIM if len(diagonals) == 1 and similarity >= 0.999 else NEAR_VERBATIM
+    return Regions.of(
+        candidate.doc_id, np.array([[q0, q1, p0, p1]]), [similarity], [similarity], [kind],
+        ([int(checkpoints[c0])], [end]), approximate=True,
+    )
 
 
 def _best_per_region(found: list[Found]) -> list[Found]:
@@ -309,29 +265,6 @@ def _best_per_region(found: list[Found]) -> list[Found]:
         taken.insert(at, (f.q0, f.q1))
         kept.append(f)
     return kept
-
-
-def _merge(a: Found, b: Found) -> Found:
-    q0, q1, p0, p1 = min(a.q0, b.q0), max(a.q1, b.q1), min(a.p0, b.p0), max(a.p1, b.p1)
-    overlap = max(0, min(a.q1, b.q1) - max(a.q0, b.q0))
-    length = max(q1 - q0, p1 - p0)
-
-    def aligned(x: Found, attribute: str) -> float:
-        return getattr(x, attribute) * max(x.q1 - x.q0, x.p1 - x.p0)
-
-    def combined(attribute: str) -> float:
-        shared = overlap * min(getattr(a, attribute), getattr(b, attribute))
-        return min(1.0, (aligned(a, attribute) + aligned(b, attribute) - shared) / length)
-
-    similarity = combined("similarity")
-    kind = a.kind if a.kind == b.kind and a.kind != "verbatim" else "near-verbatim"
-    if a.kind == b.kind == "verbatim" and similarity >= 0.999:
-        kind = "verbatim"
-    return Found(
-        doc_id=a.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
-        exact_similarity=combined("exact_similarity"),
-        source_chars=(min(a.source_chars[0], b.source_chars[0]), max(a.source_chars[1], b.source_chars[1])),
-    )
 
 
 def _common_stretches(index: Index, hashes: np.ndarray, k: int, w: int, min_tokens: int) -> list[Common]:
