@@ -120,7 +120,8 @@ def find_copies(
         exact = np.ones(len(q), dtype=bool)
     gap = max(8, k + 3)
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
-    found: list[Regions] = []
+    estimated: list[Regions] = []  # hash-only index
+    verified: list[np.ndarray] = []  # full index: _verify's rows, made columns once at the end
     # Input already explained by copies that agree token for token needs no search for renamed
     # ones: structure-only groups come last and are skipped there.
     explained = np.zeros(len(form), dtype=bool)
@@ -134,17 +135,18 @@ def find_copies(
         ):
             continue  # structure alone: a renamed copy of 2 x min_tokens keeps two seeds in line
         if config.hash_only:
-            estimated = _estimate(index, candidate, hashes, form, k, w, min_tokens, options)
-            if estimated is not None:
-                found.append(estimated)
+            region = _estimate(index, candidate, hashes, form, k, w, min_tokens, options)
+            if region is not None:
+                estimated.append(region)
             continue
-        verified = _verify(index, candidate, form, k, use_abstract)
-        found.append(verified)
-        explains = (verified.kind != RENAMED) & (verified.q1 - verified.q0 >= min_tokens) & (
-            verified.similarity >= options.min_similarity)
-        for q0, q1 in zip(verified.q0[explains].tolist(), verified.q1[explains].tolist(), strict=True):
-            explained[q0:q1] = True
-    merged = merge_near(Regions.concat(found), gap, options.min_similarity)
+        rows = _verify(index, candidate, form, k, use_abstract)
+        verified.append(rows)
+        for _, q0, q1, p0, p1, aligned, agree, _, _ in rows[rows[:, 2] - rows[:, 1] >= min_tokens].tolist():
+            length = max(q1 - q0, p1 - p0, 1)
+            if aligned / length >= options.min_similarity and _kind(aligned / length, agree / length, use_abstract) != RENAMED:
+                explained[q0:q1] = True
+    found = Regions.concat(estimated) if config.hash_only else _as_regions(verified, use_abstract)
+    merged = merge_near(found, gap, options.min_similarity)
     merged = merged.take(_reportable(merged, min_tokens, options))
     if use_abstract:
         renamed = np.flatnonzero(merged.kind == RENAMED)
@@ -183,9 +185,10 @@ def _reportable(regions: Regions, min_tokens: int, options: MatchOptions) -> np.
     return regions.approximate.astype(bool) | long_enough
 
 
-def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_abstract: bool) -> Regions:
+def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_abstract: bool) -> np.ndarray:
     """Regions of the candidate's document around its seeds, unfiltered: pieces of one
-    edited copy reached from separate seed groups are merged before lengths are judged."""
+    edited copy reached from separate seed groups are merged before lengths are judged.
+    Rows of (document, q0, q1, p0, p1, aligned, aligned exactly, first char, end char)."""
     query_ids = form.abstract_ids if use_abstract and form.abstract_ids is not None else form.ids
     seed_k = k
     low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
@@ -195,7 +198,7 @@ def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_ab
         first = max(0, low - margin)
         window = index.tokens(candidate.doc_id, first, high + margin)
         if window is None:
-            return Regions.concat([])
+            return np.zeros((0, 9), dtype=np.int64)
         source_form, offset = window
         source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
         runs = exact_runs_array(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
@@ -208,13 +211,32 @@ def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_ab
         query_ids, source_ids, form.ids, source_form.ids, runs, gap=max(8, k + 3), extend=not use_abstract,
         trim=use_abstract, k=k,
     )
-    length = np.maximum(np.maximum(rows[:, 1] - rows[:, 0], rows[:, 3] - rows[:, 2]), 1)
-    similarity, exact = rows[:, 4] / length, rows[:, 5] / length
+    out = np.empty((len(rows), 9), dtype=np.int64)
+    out[:, 0] = candidate.doc_id
+    out[:, 1:7] = rows
+    out[:, 3:5] += offset
+    out[:, 7] = source_form.starts[rows[:, 2]]
+    out[:, 8] = source_form.ends[rows[:, 3] - 1]
+    return out
+
+
+def _kind(similarity: float, exact: float, use_abstract: bool) -> int:
+    if exact >= 0.999 and similarity >= 0.999:
+        return VERBATIM
+    return RENAMED if use_abstract and exact < 0.9 else NEAR_VERBATIM
+
+
+def _as_regions(verified: list[np.ndarray], use_abstract: bool) -> Regions:
+    """`_verify`'s rows of every candidate as one set of columns, with similarity and kind."""
+    rows = np.concatenate(verified) if verified else np.zeros((0, 9), dtype=np.int64)
+    length = np.maximum(np.maximum(rows[:, 2] - rows[:, 1], rows[:, 4] - rows[:, 3]), 1)
+    similarity, exact = rows[:, 5] / length, rows[:, 6] / length
     kind = np.where((exact >= 0.999) & (similarity >= 0.999), VERBATIM,
                     np.where(use_abstract & (exact < 0.9), RENAMED, NEAR_VERBATIM))
-    chars = (source_form.starts[rows[:, 2]], source_form.ends[rows[:, 3] - 1])
-    rows[:, 2:4] += offset
-    return Regions.of(candidate.doc_id, rows, similarity, exact, kind, chars)
+    return Regions(
+        rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy(), rows[:, 3].copy(), rows[:, 4].copy(), similarity, exact,
+        kind.astype(np.int8), np.zeros(len(rows), dtype=np.uint8), rows[:, 7].copy(), rows[:, 8].copy(),
+    )
 
 
 def _estimate(
