@@ -120,3 +120,22 @@ def test_a_port_in_use_is_one_line(demo_index):
         done = wherefrom("serve", "--index", demo_index, "--port", str(port))
     assert done.returncode == 2 and f"--port {port}: cannot listen there" in done.stderr
     assert "serving" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_service_answers_kept_alive_connections_without_nagle_delay():
+    """Accepted connections inherit TCP_NODELAY from the listener: a response written as
+    headers then body is not held for the client's delayed ACK (40 ms a request on a
+    kept-alive connection, which every HTTP client library uses)."""
+    import socket
+
+    from wherefrom.serve.cli import _bind
+
+    listener = _bind("127.0.0.1", 0)
+    try:
+        client = socket.create_connection(listener.getsockname())
+        accepted, _ = listener.accept()
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        accepted.close()
+        client.close()
+    finally:
+        listener.close()
