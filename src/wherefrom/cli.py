@@ -50,6 +50,12 @@ def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
                         help="works whose holders opted out: one domain, URL prefix (with ://) or 'author: NAME' a line")
     parser.add_argument("--exclude-opted-out", action="store_true",
                         help="leave opted-out works out (counted as skipped); by default they are indexed and flagged")
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="build on Ray: one segment per block of the corpus, on the cluster at ADDRESS "
+                        "(HOST:PORT or 'auto'), or without ADDRESS on a Ray of this machine with --jobs workers "
+                        "(needs wherefrom[ray]; docs/scale.md)")
+    parser.add_argument("--block-mb", type=float, default=64, metavar="MB",
+                        help="with --ray: corpus megabytes per block, one task and one segment each (default 64)")
     parser.set_defaults(run=_run_index)
     if build:
         parser.add_argument("--min-tokens", type=int, default=25, metavar="N",
@@ -195,8 +201,16 @@ def _run_index(args: argparse.Namespace) -> int:
         if args.index_command == "build":
             config = IndexConfig(min_tokens=args.min_tokens, hash_only=args.hash_only,
                                  common_threshold=args.common_threshold)
-        summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
-                              kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
+        if args.ray:
+            from wherefrom.scale.build import build_on_ray
+
+            summary = build_on_ray(args.sources, args.index, address=None if args.ray == "local" else args.ray,
+                                   num_cpus=args.jobs, config=config, defaults=_defaults(args), kind=args.kind,
+                                   add=args.index_command == "add", block_bytes=int(args.block_mb * (1 << 20)),
+                                   **_reading(args))
+        else:
+            summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
+                                  kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
         if args.json:
             print(json.dumps(summary.to_dict(), indent=2))
         else:

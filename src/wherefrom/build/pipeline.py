@@ -73,6 +73,7 @@ class BuildSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_examples: tuple[str, ...] = ()
     opted_out: int = 0  # documents indexed with an opt-out recorded (flagged, not excluded)
+    timings: dict[str, float] = field(default_factory=dict)  # stages of a distributed build
 
     def to_dict(self) -> dict:
         return {
@@ -80,7 +81,7 @@ class BuildSummary:
             "tokens": self.tokens, "corpus_bytes": self.corpus_bytes, "index_bytes": self.index_bytes,
             "seconds": round(self.seconds, 3), "by_kind": self.by_kind, "skipped": self.skipped,
             "skipped_examples": list(self.skipped_examples), "opted_out": self.opted_out,
-        }
+        } | ({"timings": self.timings} if self.timings else {})
 
 
 def normal_form(document: Document) -> NormalForm:
