@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", required=True, metavar="DIR", help="index folder")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_index)
+    compact = index_commands.add_parser("compact", help="merge small segments into larger ones; purge withdrawn works")
+    compact.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    compact.add_argument("--target-mb", type=float, default=256, metavar="MB",
+                         help="merge runs of segments up to about this many index megabytes (default 256)")
+    compact.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                         help="run the merges as tasks of the Ray cluster at ADDRESS (needs wherefrom[ray])")
+    compact.add_argument("--json", action="store_true", help="print the summary as JSON")
+    compact.set_defaults(run=_run_compact)
     verify = index_commands.add_parser("verify", help="check every file of an index against its checksum")
     verify.add_argument("--index", required=True, metavar="DIR", help="index folder")
     verify.set_defaults(run=_run_index)
@@ -188,6 +196,24 @@ def _reading(args: argparse.Namespace) -> dict:
         "opt_out_list": OptOutList.read(args.opt_out_list) if args.opt_out_list else None,
         "exclude_opted_out": args.exclude_opted_out,
     }
+
+
+def _run_compact(args: argparse.Namespace) -> int:
+    from wherefrom.index.compact import compact
+
+    map_merges = None
+    if args.ray:
+        from wherefrom.scale.compact import ray_merges
+
+        map_merges = ray_merges(None if args.ray == "local" else args.ray)
+    summary = compact(args.index, target_bytes=int(args.target_mb * (1 << 20)), map_merges=map_merges)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        print(f"{args.index}: {summary.segments_before} segment(s) -> {summary.segments_after} "
+              f"({summary.merged} merged, {summary.purged} withdrawn work(s) purged) in "
+              f"{summary.merge_seconds + summary.publish_seconds:.1f} s")
+    return 0
 
 
 def _run_index(args: argparse.Namespace) -> int:

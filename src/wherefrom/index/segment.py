@@ -63,6 +63,7 @@ class SegmentWriter:
         self._doc_ids: list[int] = []
         self._token_starts: list[int] = [0]
         self.extra_files: list[Path] = []
+        self._carried_common: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, doc_id: int, fingerprints: DocumentFingerprints, content: str) -> int:
         """Add one sequence document; returns its local number in the segment."""
@@ -106,6 +107,12 @@ class SegmentWriter:
             np.save(run / f"{name}.npy", array, allow_pickle=False)
         self._runs.append(run)
 
+    def add_common(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Keep common keys (with their document counts) whose postings other segments
+        already dropped: a compaction carries them into the merged segment. The caller
+        adds no posting of these keys."""
+        self._carried_common.append((keys.astype(np.uint32), counts.astype(np.uint32)))
+
     def add_placeholder(self, doc_id: int) -> int:
         """A document stored elsewhere in the segment (an image): no text, no fingerprints."""
         return self.add(
@@ -137,6 +144,11 @@ class SegmentWriter:
             common_counts.append(chunk_common_counts)
             first_structure.append(chunk_structure)
         del runs
+        if self._carried_common:
+            all_keys = np.concatenate([*common_keys, *(k for k, _ in self._carried_common)])
+            all_counts = np.concatenate([*common_counts, *(c for _, c in self._carried_common)]).astype(np.uint32)
+            order = np.argsort(all_keys, kind="stable")
+            common_keys, common_counts = [all_keys[order]], [all_counts[order]]
         shutil.rmtree(self.folder / ".runs", ignore_errors=True)
         directory = np.zeros(len(bucket_counts) + 1, dtype=np.int64)
         np.cumsum(bucket_counts, out=directory[1:])
