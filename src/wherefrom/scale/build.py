@@ -205,8 +205,10 @@ def build_block(job: BuildJob, row: dict) -> dict:
     final = block_folder(job, number)
     temporary = Path(job.staging) / f".tmp-block-{number:06d}-{uuid.uuid4().hex[:8]}"
     temporary.mkdir(parents=True)
+    began = time.time()
     try:
         marker = _write_block(job, block, temporary)
+        marker.update(started=began, finished=time.time())
         (temporary / DONE).write_text(json.dumps(marker), encoding="utf-8")
         fsync_path(temporary / DONE)
         fsync_path(temporary)
