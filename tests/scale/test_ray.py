@@ -307,3 +307,29 @@ def test_an_address_nobody_answers_at_is_one_line_and_exit_2(tmp_path: Path) -> 
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2
     assert err.strip().count("\n") == 0 and "no Ray cluster answers there" in err
+
+
+def test_the_service_over_shards_answers_as_over_the_index(
+    cluster: str, corpus: tuple[Path, list[Path], Path], tmp_path: Path,
+) -> None:
+    require_extra("serve", "fastapi")
+    from fastapi.testclient import TestClient
+
+    from wherefrom.scale.build import build_on_ray
+    from wherefrom.scale.shards import ShardedIndex
+    from wherefrom.serve.app import create_app
+
+    works, paths, local = corpus
+    build_on_ray([works], tmp_path / "ray", address=cluster, config=CONFIG, block_bytes=BLOCK_BYTES)
+    inputs = queries(paths, n=6)
+    with TestClient(create_app(local)) as client:
+        expected = [client.post("/v1/check", json={"text": q, "name": f"q{i}"}).json() for i, q in enumerate(inputs)]
+    sharded = ShardedIndex.open_sharded(tmp_path / "ray", shards=2, address=cluster, shard_cpus=0.25, timeout_s=20)
+    with TestClient(create_app(tmp_path / "ray", index=sharded)) as client:
+        got = [client.post("/v1/check", json={"text": q, "name": f"q{i}"}).json() for i, q in enumerate(inputs)]
+        assert got == expected
+        ray.kill(sharded._actors[0])
+        with pytest.raises(ray.exceptions.RayActorError):
+            ray.get(sharded._actors[0].usage.remote(), timeout=30)
+        down = client.post("/v1/check", json={"text": inputs[1]})
+        assert down.status_code == 503 and "shard 0" in down.text
