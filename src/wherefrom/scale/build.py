@@ -5,8 +5,8 @@ and publishes every segment in one manifest transaction.
 
 Completion and resume: a worker writes its block into `staging/PLAN/.tmp-…`, fsyncs it and
 renames it to `staging/PLAN/block-N` with a `done.json` marker inside: a worker killed before
-the rename leaves only a temporary folder, never a block that counts, and Ray runs the task
-again. A driver killed at any moment leaves the finished blocks there: the same build run
+the rename leaves only a temporary folder, never a block that counts, and Ray Data runs the
+task again. A driver killed at any moment leaves the finished blocks there: the same build run
 again (same sources, same options: the same PLAN) reuses them and runs only the others.
 Nothing is in the index until the manifest transaction commits.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -62,7 +63,6 @@ from wherefrom.scale.cluster import connect
 
 STAGING = "staging"
 DONE = "done.json"
-TASK_RETRIES = 3  # a worker killed mid-block: Ray runs the block again this many times
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +159,11 @@ def run_blocks(ray: Any, job: BuildJob, numbers: Any) -> dict[int, dict]:
     numbers = list(numbers)
     if not numbers:
         return {}
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # ours counts blocks
     dataset = ray.data.from_items([{"block": n} for n in numbers], override_num_blocks=len(numbers))
-    mapped = dataset.map(functools.partial(build_block, job), num_cpus=1, max_retries=TASK_RETRIES)
+    # A task whose worker died is run again by Ray Data (its default: no limit on retries
+    # after system failures); an error raised by the task itself ends the build.
+    mapped = dataset.map(functools.partial(build_block, job), num_cpus=1)
     shown = progress.bar("indexing on Ray", len(numbers), " blocks")
     markers: dict[int, dict] = {}
     try:
