@@ -179,7 +179,7 @@ def segments(results: dict) -> None:
     shutil.copytree(OUT / "ray2", work)
     rows = []
     baseline = None
-    for target_mb in (None, 64.0, 256.0, 1 << 20):
+    for target_mb in (None, 256.0, 1 << 20):
         merge = publish = 0.0
         if target_mb is not None:
             summary = compact(work, target_bytes=int(target_mb * (1 << 20)))

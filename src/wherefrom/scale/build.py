@@ -102,6 +102,8 @@ def build_on_ray(
     index_dir = Path(index_dir)
     if not sources:
         raise BadInputError("no source given: name files, folders, JSONL/Parquet files, repositories or packages")
+    if num_cpus is not None and num_cpus < 1:
+        raise BadInputError(f"--jobs {num_cpus}: a Ray of this machine needs at least 1 worker")
     if block_bytes < 1:
         raise BadInputError(f"--block-mb: must be positive, got {block_bytes} bytes")
     for source in sources:

@@ -109,6 +109,7 @@ class ShardedIndex(Index):
         self._timeout_s = timeout_s
         self._shard_of = {name: i for i, shard in enumerate(shards) for name in shard.segments}
         self._texts: OrderedDict[int, str | None] = OrderedDict()
+        self._texts_lock = threading.Lock()  # the service checks on several threads
         self._partial = threading.local()
 
     @classmethod
@@ -204,14 +205,16 @@ class ShardedIndex(Index):
         return counts
 
     def text(self, doc_id: int) -> str | None:
-        if doc_id in self._texts:
-            return self._texts[doc_id]
+        with self._texts_lock:
+            if doc_id in self._texts:
+                return self._texts[doc_id]
         row = self.document(doc_id)
         number = self._shard_of[row.segment]
         text = self._one(number, self._actors[number].text.remote(row.segment, row.local))
-        self._texts[doc_id] = text
-        if len(self._texts) > 64:
-            self._texts.popitem(last=False)
+        with self._texts_lock:
+            self._texts[doc_id] = text
+            if len(self._texts) > 64:
+                self._texts.popitem(last=False)
         return text
 
     def checkpoints(self, doc_id: int) -> np.ndarray:
