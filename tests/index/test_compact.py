@@ -93,3 +93,13 @@ def test_a_failed_merge_leaves_the_index_as_it_was(tmp_path: Path, monkeypatch: 
 def test_compact_needs_an_index(tmp_path: Path) -> None:
     with pytest.raises(WherefromError, match="no manifest"):
         compact(tmp_path)
+
+
+def test_the_command_compacts_and_says_how_much(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from wherefrom.cli import main
+
+    index_dir, _ = _segmented(tmp_path, parts=3)
+    assert main(["index", "compact", "--index", str(index_dir)]) == 0
+    assert "3 segment(s) -> 1 (3 merged, 0 withdrawn work(s) purged)" in capsys.readouterr().out
+    assert main(["index", "compact", "--index", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
