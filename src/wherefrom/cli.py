@@ -56,6 +56,9 @@ def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
                         "(needs wherefrom[ray]; docs/scale.md)")
     parser.add_argument("--block-mb", type=float, default=64, metavar="MB",
                         help="with --ray: corpus megabytes per block, one task and one segment each (default 64)")
+    parser.add_argument("--staging", metavar="URI",
+                        help="with --ray: object storage the workers leave their blocks in, for nodes that do not "
+                        "share the index folder, e.g. s3://bucket/prefix?endpoint_override=HOST:PORT (docs/scale.md)")
     parser.set_defaults(run=_run_index)
     if build:
         parser.add_argument("--min-tokens", type=int, default=25, metavar="N",
@@ -233,7 +236,7 @@ def _run_index(args: argparse.Namespace) -> int:
             summary = build_on_ray(args.sources, args.index, address=None if args.ray == "local" else args.ray,
                                    num_cpus=args.jobs, config=config, defaults=_defaults(args), kind=args.kind,
                                    add=args.index_command == "add", block_bytes=int(args.block_mb * (1 << 20)),
-                                   **_reading(args))
+                                   staging=args.staging, **_reading(args))
         else:
             summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
                                   kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))

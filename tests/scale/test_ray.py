@@ -333,3 +333,39 @@ def test_the_service_over_shards_answers_as_over_the_index(
             ray.get(sharded._actors[0].usage.remote(), timeout=30)
         down = client.post("/v1/check", json={"text": inputs[1]})
         assert down.status_code == 503 and "shard 0" in down.text
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[str]:
+    """moto's S3-compatible server on 127.0.0.1; yields HOST:PORT."""
+    require_extra("ray", "moto")
+    port = _free_port()
+    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port)
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_blocks_staged_in_object_storage_publish_the_same_index(
+    cluster: str, corpus: tuple[Path, list[Path], Path], tmp_path: Path, s3_server: str,
+) -> None:
+    from pyarrow import fs
+
+    from wherefrom.scale.build import build_on_ray
+
+    works, paths, local = corpus
+    uri = f"s3://wherefrom-staging/builds?endpoint_override={s3_server}&scheme=http&region=us-east-1"
+    store, _ = fs.FileSystem.from_uri(uri + "&allow_bucket_creation=true")
+    store.create_dir("wherefrom-staging")
+    summary = build_on_ray([works], tmp_path / "ray", address=cluster, config=CONFIG, block_bytes=BLOCK_BYTES,
+                           staging=uri)
+    assert summary.timings["blocks"] > 5
+    with Index.open(local) as one, Index.open(tmp_path / "ray") as many:
+        inputs = queries(paths)
+        assert reports(one, inputs) == reports(many, inputs)
+    leftover = store.get_file_info(fs.FileSelector("wherefrom-staging/builds", recursive=True, allow_not_found=True))
+    assert not [i for i in leftover if i.type == fs.FileType.File]  # the staged blocks are removed after publishing

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -60,6 +61,7 @@ from wherefrom.index.segment import SegmentReader, SegmentWriter
 from wherefrom.records import Provenance
 from wherefrom.scale.blocks import BLOCK_BYTES, Block, plan_blocks, read_block
 from wherefrom.scale.cluster import connect
+from wherefrom.scale.staging import download, open_store, remote_marker, remove_plan, upload
 
 STAGING = "staging"
 DONE = "done.json"
@@ -79,6 +81,7 @@ class BuildJob:
     opt_out_list: OptOutList | None
     exclude_opted_out: bool
     left_out: dict[int, dict[str, str]] = field(default_factory=dict)  # block -> uid -> reason
+    store: str | None = None  # object storage the workers leave their blocks in (scale/staging.py)
 
 
 def build_on_ray(
@@ -95,9 +98,12 @@ def build_on_ray(
     opt_out_list: OptOutList | None = None,
     exclude_opted_out: bool = False,
     block_bytes: int = BLOCK_BYTES,
+    staging: str | None = None,
 ) -> BuildSummary:
     """`build_index` as a map over blocks on the Ray cluster at `address` (None: one started
-    in this process with `num_cpus` workers): one segment per block, published at once."""
+    in this process with `num_cpus` workers): one segment per block, published at once.
+    `staging`: an object storage URI the workers write their blocks to, for nodes that do
+    not share the index's folder (the driver fetches them before publishing)."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     if not sources:
@@ -112,6 +118,8 @@ def build_on_ray(
         _refuse_index_inside(Path(source), index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise BadInputError(f"{index_dir}: exists and is not a folder")
+    if staging is not None:
+        open_store(staging)  # a bad URI fails before the cluster is joined
     ray = connect(address, num_cpus)
     index_dir.mkdir(parents=True, exist_ok=True)
     with _writer_lock(index_dir):
@@ -120,16 +128,22 @@ def build_on_ray(
             blocks, walk_skips = plan_blocks(sources, block_bytes)
             job = BuildJob(
                 str(index_dir.resolve()), "", tuple(blocks), config, defaults or Provenance(), kind,
-                fields, opt_out_list, exclude_opted_out,
+                fields, opt_out_list, exclude_opted_out, store=staging,
             )
             job = replace(job, staging=str(index_dir.resolve() / STAGING / plan_name(job, manifest)))
             _clear_other_plans(index_dir, Path(job.staging))
             done = run_blocks(ray, job, range(len(blocks)))
+            _fetch(job, done)
             left_out = _left_out(job, done, manifest)
             if left_out:
                 job = replace(job, left_out=left_out)
-                done.update(run_blocks(ray, job, sorted(left_out)))
-            return _publish(job, done, manifest, sources, walk_skips, started)
+                again = run_blocks(ray, job, sorted(left_out))
+                _fetch(job, again)
+                done.update(again)
+            summary = _publish(job, done, manifest, sources, walk_skips, started)
+            if job.store is not None:
+                remove_plan(job.store, Path(job.staging).name)
+            return summary
         finally:
             manifest.close()
 
@@ -184,15 +198,24 @@ def block_folder(job: BuildJob, number: int) -> Path:
     return Path(job.staging) / f"block-{number:06d}"
 
 
+def _fits(job: BuildJob, number: int, marker: dict | None) -> bool:
+    """Whether a marker is of this block as this job builds it (the same documents left out)."""
+    return (marker is not None and marker.get("key") == job.blocks[number].key()
+            and marker.get("left_out") == sorted(job.left_out.get(number, {})))
+
+
 def read_marker(job: BuildJob, number: int) -> dict | None:
     """The marker of a finished block of this plan (with the same documents left out), or
     None when the block must be (re)built."""
+    if job.store is not None:
+        remote = remote_marker(job.store, Path(job.staging).name, number)
+        return remote if _fits(job, number, remote) else None
     folder = block_folder(job, number)
     try:
         marker = json.loads((folder / DONE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if marker.get("key") != job.blocks[number].key() or marker.get("left_out") != sorted(job.left_out.get(number, {})):
+    if not _fits(job, number, marker):
         return None
     if marker["documents"] and not ((folder / "segment").is_dir() or (Path(job.index_dir) / "segments" / marker["name"]).is_dir()):
         return None  # published folder gone (a local build removed it): build again
@@ -208,8 +231,11 @@ def build_block(job: BuildJob, row: dict) -> dict:
         return {"marker": json.dumps({**marker, "reused": True})}
     block = job.blocks[number]
     final = block_folder(job, number)
-    temporary = Path(job.staging) / f".tmp-block-{number:06d}-{uuid.uuid4().hex[:8]}"
-    temporary.mkdir(parents=True)
+    if job.store is not None:
+        temporary = Path(tempfile.mkdtemp(prefix=f"wherefrom-block-{number:06d}-"))
+    else:
+        temporary = Path(job.staging) / f".tmp-block-{number:06d}-{uuid.uuid4().hex[:8]}"
+        temporary.mkdir(parents=True)
     began = time.time()
     try:
         marker = _write_block(job, block, temporary)
@@ -217,9 +243,13 @@ def build_block(job: BuildJob, row: dict) -> dict:
         (temporary / DONE).write_text(json.dumps(marker), encoding="utf-8")
         fsync_path(temporary / DONE)
         fsync_path(temporary)
-        shutil.rmtree(final, ignore_errors=True)  # an earlier attempt's, superseded
-        os.rename(temporary, final)
-        fsync_path(final.parent)
+        if job.store is not None:
+            upload(job.store, Path(job.staging).name, number, temporary)
+            shutil.rmtree(temporary, ignore_errors=True)
+        else:
+            shutil.rmtree(final, ignore_errors=True)  # an earlier attempt's, superseded
+            os.rename(temporary, final)
+            fsync_path(final.parent)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -290,6 +320,23 @@ def _write_block(job: BuildJob, block: Block, folder: Path) -> dict:
     marker.update(fingerprints=meta["fingerprints"],
                   bytes=sum(p.stat().st_size for p in segment_dir.rglob("*") if p.is_file()))
     return marker
+
+
+def _fetch(job: BuildJob, markers: dict[int, dict]) -> None:
+    """Blocks the workers left in object storage, copied into the index's staging folder
+    (a block already copied with the same marker is not copied again)."""
+    if job.store is None:
+        return
+    for number, marker in markers.items():
+        if not marker["documents"]:
+            continue
+        local = block_folder(job, number)
+        try:
+            here = json.loads((local / DONE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            here = None
+        if here is None or (here.get("started"), here.get("left_out")) != (marker.get("started"), marker.get("left_out")):
+            download(job.store, Path(job.staging).name, number, local)
 
 
 def _left_out(job: BuildJob, markers: dict[int, dict], manifest: Manifest) -> dict[int, dict[str, str]]:
