@@ -455,5 +455,9 @@ def _publish(
         by_kind=dict(by_kind), skipped=dict(skipped), skipped_examples=tuple(examples[:20]),
         opted_out=sum(1 for _, rows in publish for row in rows if row.provenance.opt_outs),
         timings={"count_keys_s": round(counted - merged_started, 3), "publish_s": round(committed - counted, 3),
-                 "blocks": len(job.blocks), "blocks_reused": reused},
+                 "blocks": len(job.blocks), "blocks_reused": reused,
+                 # seconds the workers spent in the blocks built by this run (a block run twice
+                 # to leave duplicates out: its last run)
+                 "worker_s": round(sum(m.get("finished", 0) - m.get("started", 0)
+                                       for m in markers.values() if not m.get("reused")), 3)},
     )
