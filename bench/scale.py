@@ -210,10 +210,12 @@ def render(results: dict) -> str:
                                t.get("blocks", 1), f"{t.get('count_keys_s', 0):.2f}", f"{t.get('publish_s', 0):.2f}"])
     parts.append("**Build**\n\n" + table(["build", "corpus", "documents", "seconds", "MB/s", "index ÷ corpus",
                                           "segments", "key count s", "publish s"], build_rows))
-    full = results.get("ray2", {})
-    if full.get("timings", {}).get("worker_s"):
+    for full in (results.get(name, {}) for name in ("ray2", "ray2_small", "ray1_small")):
+        if not full.get("timings", {}).get("worker_s"):
+            continue
         per_worker = full["corpus_bytes"] / 1e6 / full["timings"]["worker_s"]
-        parts.append(f"In the 2-worker build of {full['corpus_bytes'] / 1e9:.2f} GB the workers spent "
+        workers = full["options"][full["options"].index("--jobs") + 1]
+        parts.append(f"In the {workers}-worker build of {full['corpus_bytes'] / 1e9:.2f} GB the workers spent "
                      f"{full['timings']['worker_s']:.0f} s in blocks: {per_worker:.2f} MB/s per worker, "
                      f"{full['mb_per_s'] / per_worker:.2f} workers' worth of throughput end to end "
                      "(the rest is the driver's walk, Ray's start and the publish).")
@@ -250,8 +252,10 @@ def plan(results: dict) -> str:
     """A sized plan for 1 TB and 10 TB from the measured figures, the assumptions stated."""
     build2, shard_rows, seg = results["ray2"], results["shards"]["rows"], results.get("segments") or []
     ratio = build2["index_bytes"] / build2["corpus_bytes"]
-    if build2["timings"].get("worker_s"):
-        per_worker = build2["corpus_bytes"] / 1e6 / build2["timings"]["worker_s"]  # MB/s of one worker
+    measured_in = next((r for r in (build2, results.get("ray2_small"), results.get("ray1_small"))
+                        if r and r["timings"].get("worker_s")), None)
+    if measured_in is not None:  # MB/s of one worker, inside its blocks
+        per_worker = measured_in["corpus_bytes"] / 1e6 / measured_in["timings"]["worker_s"]
     else:
         per_worker = (results.get("ray2_small") or build2)["mb_per_s"] / 2
     two = next(r for r in shard_rows if r["shards"] == 2)
@@ -280,7 +284,7 @@ def plan(results: dict) -> str:
         ])
     assumptions = (
         f"Computed from the figures above: index ÷ corpus {ratio:.3f}; build {per_worker:.2f} MB/s per worker "
-        f"(measured inside the blocks of the 2-worker build); a check's per-shard p50 {one['p50_ms']:.0f} ms at "
+        f"(measured inside the blocks of a Ray build); a check's per-shard p50 {one['p50_ms']:.0f} ms at "
         f"{shard_bytes / 1e6:.0f} MB of index per shard; {per_segment_ms:.2f} ms per extra segment; fan-out "
         f"{fanout_ms:.0f} ms per extra pair of shards; actor resident memory {rss_per_index_byte:.2f} × its "
         "index bytes (query nodes hold the whole index in 3/4 of their memory); "
