@@ -17,6 +17,7 @@ block again without it, so the documents, their ids and every report are the loc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -82,6 +83,7 @@ class BuildJob:
     exclude_opted_out: bool
     left_out: dict[int, dict[str, str]] = field(default_factory=dict)  # block -> uid -> reason
     store: str | None = None  # object storage the workers leave their blocks in (scale/staging.py)
+    cwd: str = "."  # the driver's folder: relative sources (and their URIs) mean the same on workers
 
 
 def build_on_ray(
@@ -128,7 +130,7 @@ def build_on_ray(
             blocks, walk_skips = plan_blocks(sources, block_bytes)
             job = BuildJob(
                 str(index_dir.resolve()), "", tuple(blocks), config, defaults or Provenance(), kind,
-                fields, opt_out_list, exclude_opted_out, store=staging,
+                fields, opt_out_list, exclude_opted_out, store=staging, cwd=os.getcwd(),
             )
             job = replace(job, staging=str(index_dir.resolve() / STAGING / plan_name(job, manifest)))
             _clear_other_plans(index_dir, Path(job.staging))
@@ -238,7 +240,8 @@ def build_block(job: BuildJob, row: dict) -> dict:
         temporary.mkdir(parents=True)
     began = time.time()
     try:
-        marker = _write_block(job, block, temporary)
+        with contextlib.chdir(job.cwd):  # a source named relative to the driver's folder
+            marker = _write_block(job, block, temporary)
         marker.update(started=began, finished=time.time())
         (temporary / DONE).write_text(json.dumps(marker), encoding="utf-8")
         fsync_path(temporary / DONE)
