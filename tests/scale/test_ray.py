@@ -369,3 +369,19 @@ def test_blocks_staged_in_object_storage_publish_the_same_index(
         assert reports(one, inputs) == reports(many, inputs)
     leftover = store.get_file_info(fs.FileSelector("wherefrom-staging/builds", recursive=True, allow_not_found=True))
     assert not [i for i in leftover if i.type == fs.FileType.File]  # the staged blocks are removed after publishing
+
+
+def test_relative_sources_name_the_files_a_local_build_names(
+    cluster: str, corpus: tuple[Path, list[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from wherefrom.scale.build import build_on_ray
+
+    works, paths, _ = corpus
+    monkeypatch.chdir(works.parent)  # the workers run elsewhere: they read in the driver's folder
+    build_index([works.name], tmp_path / "local", config=CONFIG)
+    build_on_ray([works.name], tmp_path / "ray", address=cluster, config=CONFIG, block_bytes=BLOCK_BYTES)
+    with Index.open(tmp_path / "local") as one, Index.open(tmp_path / "ray") as many:
+        assert [r.provenance.uri for r in one.documents()] == [r.provenance.uri for r in many.documents()]
+        assert not Path(next(one.documents()).provenance.uri).is_absolute()
+        inputs = queries(paths, n=6)
+        assert reports(one, inputs) == reports(many, inputs)
