@@ -268,7 +268,7 @@ def test_sharded_query_equals_local_and_names_a_dead_shard(
     inputs = queries(paths)
     with Index.open(local) as one:
         expected = reports(one, inputs)
-    sharded = ShardedIndex.open_sharded(tmp_path / "ray", shards=2, address=cluster, shard_cpus=0.25, timeout_s=20)
+    sharded = ShardedIndex.open_sharded(tmp_path / "ray", shards=2, address=cluster, shard_cpus=0.25, timeout_s=120)
     try:
         assert len(sharded.shards) == 2
         got = [json.dumps(check_sharded(sharded, q, f"q{i}").to_dict(), sort_keys=True) for i, q in enumerate(inputs)]
@@ -324,7 +324,7 @@ def test_the_service_over_shards_answers_as_over_the_index(
     inputs = queries(paths, n=6)
     with TestClient(create_app(local)) as client:
         expected = [client.post("/v1/check", json={"text": q, "name": f"q{i}"}).json() for i, q in enumerate(inputs)]
-    sharded = ShardedIndex.open_sharded(tmp_path / "ray", shards=2, address=cluster, shard_cpus=0.25, timeout_s=20)
+    sharded = ShardedIndex.open_sharded(tmp_path / "ray", shards=2, address=cluster, shard_cpus=0.25, timeout_s=120)
     with TestClient(create_app(tmp_path / "ray", index=sharded)) as client:
         got = [client.post("/v1/check", json={"text": q, "name": f"q{i}"}).json() for i, q in enumerate(inputs)]
         assert got == expected
