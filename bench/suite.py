@@ -296,7 +296,7 @@ def targets_section(state: dict) -> str:
         if wf_hash:
             r = wf_hash["build"].ratio
             rows.append(
-                [name, "hash-only ≤ 0.08 × corpus", f"{r:.3f}", "met" if r <= 0.08 else "not met"]
+                [name, "hash-only ≤ 0.10 × corpus", f"{r:.3f}", "met" if r <= 0.10 else "not met"]
             )
         if ig:
             speed = b.mb_per_s / ig["build"].mb_per_s
@@ -312,9 +312,9 @@ def targets_section(state: dict) -> str:
             rows.append(
                 [
                     name,
-                    "check ≥ 50 × faster than infini-gram (copied p50)",
+                    "check ≥ 100 × faster than infini-gram (copied p50)",
                     f"{faster:.1f} ×",
-                    "met" if faster >= 50 else "not met",
+                    "met" if faster >= 100 else "not met",
                 ]
             )
         rows.append(
@@ -418,6 +418,9 @@ def scaling_section(args: argparse.Namespace) -> str:
     rows, points = [], {}
     for corpus in subsets:
         for peer_name in ("wherefrom", "infini-gram"):
+            if peer_name != "wherefrom" and args.peer_max_mb and corpus.n_bytes > args.peer_max_mb * 1e6:
+                log(f"{peer_name} skipped at {corpus.n_bytes / 1e6:.0f} MB (--peer-max-mb {args.peer_max_mb:g})")
+                continue
             opened = open_finder(peer_name, corpus, args.reuse)
             if opened is None:
                 continue
@@ -448,7 +451,10 @@ def scaling_section(args: argparse.Namespace) -> str:
         "### Scaling: check latency as the corpus grows\n\nMixed corpus (standard libraries of "
         "every local Python, site-packages, man pages, the six Bibles, Shakespeare), nested "
         f"subsets. Inputs: {len(copied)} copied (from the smallest subset, so present in all) "
-        f"and {len(clean)} clean inputs of {QUERY_TOKENS} tokens; p50 ms per input.\n\n"
+        f"and {len(clean)} clean inputs of {QUERY_TOKENS} tokens; p50 ms per input."
+        + (f" infini-gram is built up to {args.peer_max_mb:g} MB only (it holds about 17 × the corpus in "
+           "memory while it builds)." if args.peer_max_mb else "")
+        + "\n\n"
         + table(
             [
                 "system",
@@ -506,6 +512,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-cell", type=int, default=None, help="planted cases per family, rate and length")
     parser.add_argument("--reuse", action="store_true", help="reuse indexes of an earlier run")
     parser.add_argument("--keep-indexes", action="store_true")
+    parser.add_argument(
+        "--peer-max-mb", type=float, default=None,
+        help="scaling: build the peers only up to this corpus size (infini-gram needs ~17 GB of memory at 1 GB)",
+    )
     args = parser.parse_args(argv)
     if os.environ.get("PYTHONHASHSEED") != "0":  # copydetect fingerprints use hash()
         os.execve(

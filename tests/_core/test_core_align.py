@@ -12,11 +12,14 @@ from wherefrom.match.align import (
     Run,
     _extend_edges,
     exact_runs,
+    exact_runs_array,
     reference_exact_runs,
     reference_extend_edges,
     reference_lcs,
     reference_match_length,
+    reference_verify_runs,
     reference_xdrop_extend,
+    verify_runs,
     xdrop_extend,
 )
 
@@ -84,3 +87,37 @@ def test_edge_extension_equals_the_reference(data):
     p1 = data.draw(st.integers(p0, len(source)))
     region = Region(q0, q1, p0, p1, q1 - q0, (Run(q0, q1, p0, p1),))
     assert _extend_edges(region, query, source) == reference_extend_edges(region, query, source)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.integers(1, 6), st.integers(2, 14), st.booleans())
+def test_verified_regions_equal_the_reference(data, k, gap, renamed):
+    """Chaining, extension, the exact channel's measure and the trim of renamed regions: the
+    one compiled call gives the rows `chain` and the Python trim give, on planted copies."""
+    exact_query, exact_source = planted(data, 4)
+    if renamed:  # placeholders: tokens that differ exactly may agree in structure
+        query, source = exact_query % np.uint64(3), exact_source % np.uint64(3)
+    else:
+        query, source = exact_query, exact_source
+    count = data.draw(st.integers(0, 30))
+    seeds_q = np.array(data.draw(st.lists(st.integers(0, max(len(query) - 1, 0)), min_size=count, max_size=count)), dtype=np.int64)
+    seeds_p = np.array(data.draw(st.lists(st.integers(0, len(source) - 1), min_size=count, max_size=count)), dtype=np.int64)
+    runs = exact_runs_array(query, source, seeds_q, seeds_p, k)
+    rows = verify_runs(query, source, exact_query, exact_source, runs, gap=gap, extend=not renamed, trim=renamed, k=k)
+    expected = reference_verify_runs(
+        query, source, exact_query, exact_source, [Run(*r) for r in runs.tolist()], gap=gap, extend=not renamed,
+        trim=renamed, k=k,
+    )
+    assert [tuple(r) for r in rows.tolist()] == expected
+
+
+def test_a_renamed_region_is_cut_to_ends_that_agree_exactly():
+    """A copy whose structure runs on past its exact end (other names after it) ends where
+    three tokens last agree exactly."""
+    exact_source = np.arange(1, 31, dtype=np.uint64)
+    exact_query = exact_source.copy()
+    exact_query[28:] = [90, 91]  # 28 of 30 agree exactly: above the 90 % that trims
+    query = source = np.zeros(30, dtype=np.uint64)  # every token the same placeholder
+    runs = np.array([[0, 30, 0, 30]], dtype=np.int64)
+    rows = verify_runs(query, source, exact_query, exact_source, runs, gap=8, extend=False, trim=True, k=3)
+    assert rows.tolist() == [[0, 28, 0, 28, 28, 28]]

@@ -22,6 +22,7 @@ from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.corpus.fields import THE_STACK, FieldMap
 from wherefrom.errors import BadInputError
 from wherefrom.index import Index
+from wherefrom.normalize import get_normalizer
 from wherefrom.records import LicenseSource, Provenance
 
 
@@ -30,9 +31,12 @@ def _read(path: Path, fields: FieldMap | None = None):
     return list(read_sources([path], Provenance(), "auto", skips, fields)), skips
 
 
-def _passage(text: str) -> str:
-    lines = text.splitlines()
-    return "\n".join(lines[len(lines) // 3 : len(lines) // 3 + 30])
+def _passage(text: str, tokens: int = 200) -> str:
+    """`tokens` code tokens from a third of the way into `text` (a docstring of thirty
+    lines is a handful of code tokens: too few to be a copy)."""
+    form = get_normalizer("code", "python").normalize(text)
+    first = min(len(form) // 3, max(0, len(form) - tokens))
+    return text[int(form.starts[first]) : int(form.ends[min(len(form), first + tokens) - 1])]
 
 
 def test_parquet_with_the_stacks_columns_keeps_repository_path_licence_and_blob(tmp_path: Path) -> None:

@@ -10,3 +10,12 @@ def xdrop_extend(
 def extend_edges(
     query: np.ndarray, source: np.ndarray, q0: int, q1: int, p0: int, p1: int, drop: int, band: int, limit: int
 ) -> tuple[int, int, int, int, int, list[tuple[int, int, int, int]], list[tuple[int, int, int, int]]]: ...
+def verify_runs(
+    query: np.ndarray, source: np.ndarray, exact_query: np.ndarray, exact_source: np.ndarray, runs: np.ndarray,
+    gap: int, extend: bool, trim: bool, k: int, drop: int, band: int, limit: int, edge: int,
+) -> np.ndarray: ...
+def merge_near(
+    doc: np.ndarray, q0: np.ndarray, q1: np.ndarray, p0: np.ndarray, p1: np.ndarray, similarity: np.ndarray,
+    exact: np.ndarray, kind: np.ndarray, approximate: np.ndarray, c0: np.ndarray, c1: np.ndarray, gap: int,
+    min_similarity: float, verbatim: int, near_verbatim: int,
+) -> tuple[np.ndarray, ...]: ...

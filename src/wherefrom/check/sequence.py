@@ -67,7 +67,11 @@ def refuse_unanswerable(index: Index, options: CheckOptions) -> None:
 
 def check_text(index: Index, content: str, name: str = "-", options: CheckOptions | None = None) -> Report:
     """Check one text or code input against the index."""
-    options = options or CheckOptions()
+    with index.one_view():
+        return _check_text(index, content, name, options or CheckOptions())
+
+
+def _check_text(index: Index, content: str, name: str, options: CheckOptions) -> Report:
     if options.kind in ("image", "music"):
         raise BadInputError(f"{name}: a {options.kind} input is checked from its file, not from text")
     refuse_unanswerable(index, options)

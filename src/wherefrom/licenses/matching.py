@@ -82,6 +82,7 @@ class _Index:
     keys_per_reference: tuple[np.ndarray, ...]
     required_words: tuple[int, ...]
     vocabulary_size: int
+    reference_sizes: np.ndarray  # distinct 3-grams of each reference (at least 1)
 
 
 def _trigram_keys(ids: np.ndarray, size: int) -> np.ndarray:
@@ -130,6 +131,7 @@ def _index() -> _Index:
             for r in refs.references
         ),
         vocabulary_size=size,
+        reference_sizes=np.array([max(len(k), 1) for k in per_ref]),
     )
 
 
@@ -147,8 +149,7 @@ def _candidates(query_keys: np.ndarray, index: _Index) -> list[int]:
     firsts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
     owners = index.owners[firsts + np.arange(total)]
     shared = np.bincount(owners, minlength=len(index.keys_per_reference))
-    sizes = np.array([max(len(k), 1) for k in index.keys_per_reference])
-    share = shared / sizes
+    share = shared / index.reference_sizes
     picked = np.nonzero(share >= CANDIDATE_MIN_SHARED)[0]
     # by share, so that a short licence inside a long stack is not crowded out by the
     # long licences that merely share its common phrases
@@ -265,13 +266,14 @@ def _common_licenses() -> frozenset[str]:
     return frozenset(load("terms.json")["licenses"])
 
 
-def find_licenses(text: str) -> tuple[LicenseMatch, ...]:
-    """Every SPDX licence or exception text in `text`, in the order they appear.
+def find_licenses(text: str, tokens: Tokens | None = None) -> tuple[LicenseMatch, ...]:
+    """Every SPDX licence or exception text in `text`, in the order they appear (`tokens`:
+    its words, when the caller has them already).
 
     A region is credited to the reference that explains most of its words; it is then taken
     out and the rest of the text searched again, so stacked licences each come out once.
     """
-    tokens = tokenize(text)
+    tokens = tokens if tokens is not None else tokenize(text)
     refs = references()
     index = _index()
     ids = _query_ids(tokens, refs)

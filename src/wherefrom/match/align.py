@@ -162,6 +162,11 @@ def reference_xdrop_extend(
     return q1 + best_i, p1 + best_j, runs
 
 
+def exact_runs_array(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> np.ndarray:
+    """`exact_runs` as an (n, 4) array of (q0, q1, p0, p1) rows, for `verify_runs`."""
+    return kernels.exact_runs(query, source, np.asarray(seeds_q, dtype=np.int64), np.asarray(seeds_p, dtype=np.int64), k)
+
+
 def exact_runs(query: np.ndarray, source: np.ndarray, seeds_q: np.ndarray, seeds_p: np.ndarray, k: int) -> list[Run]:
     """Maximal exact runs through each seed whose k tokens really agree (hash collisions and
     seeds from the other channel are dropped). `seeds_p` index into `source`."""
@@ -235,3 +240,87 @@ def reference_extend_edges(region: Region, query: np.ndarray, source: np.ndarray
     before = [Run(nq - r.q1, nq - r.q0, ns - r.p1, ns - r.p0) for r in reversed(before)]
     aligned += sum(r.q1 - r.q0 for r in before) + sum(r.q1 - r.q0 for r in after)
     return Region(q0, q1, p0, p1, aligned, (*before, *region.runs, *after))
+
+
+TRIM_EDGE = 3  # tokens that must agree exactly at each end of a trimmed renamed region
+
+
+def verify_runs(
+    query: np.ndarray, source: np.ndarray, exact_query: np.ndarray, exact_source: np.ndarray, runs: np.ndarray,
+    gap: int, extend: bool, trim: bool, k: int,
+) -> np.ndarray:
+    """A candidate's regions from its exact runs (`exact_runs_array`), in one compiled call:
+    runs chained across gaps of at most `gap`, with `extend` carried over small edits at
+    both ends; with `trim` (renamed code, where `query`/`source` hold placeholders) measured
+    in the exact channel `exact_query`/`exact_source` and, when 90 % agrees, cut to ends that
+    agree exactly. Regions shorter than k are dropped. Returns (q0, q1, p0, p1, aligned,
+    aligned exactly) rows; `reference_verify_runs` is its Python twin."""
+    return kernels.verify_runs(
+        query, source, exact_query, exact_source, np.ascontiguousarray(runs, dtype=np.int64).reshape(-1, 4),
+        gap, extend, trim, k, XDROP, BAND, 64, TRIM_EDGE,
+    )
+
+
+def reference_verify_runs(
+    query: np.ndarray, source: np.ndarray, exact_query: np.ndarray, exact_source: np.ndarray, runs: list[Run],
+    gap: int, extend: bool, trim: bool, k: int,
+) -> list[tuple[int, int, int, int, int, int]]:
+    """The Python twin of `verify_runs`: `chain`, then the exact channel's measure and trim."""
+    rows = []
+    for region in chain(runs, query, source, gap=gap, extend=extend):
+        if region.q1 - region.q0 < k:
+            continue
+        agree = region.aligned
+        if trim:
+            if reference_exact_similarity(region, exact_query, exact_source) >= 0.9:
+                region = reference_trim_to_exact(region, exact_query, exact_source, TRIM_EDGE)
+            agree = sum(
+                int(np.count_nonzero(exact_query[r.q0 : r.q1] == exact_source[r.p0 : r.p1])) for r in region.runs
+            )
+            if region.q1 - region.q0 < k:
+                continue
+        rows.append((region.q0, region.q1, region.p0, region.p1, region.aligned, agree))
+    return rows
+
+
+def reference_trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray, edge: int = 3) -> Region:
+    """Drop edge tokens that agree only as placeholders (a copy that ends where a function
+    with other names begins): the region then starts and ends inside runs whose first and
+    last `edge` tokens agree exactly."""
+    runs = sorted(region.runs, key=lambda r: r.q0)
+
+    def agreeing_ends(run: Run) -> np.ndarray:
+        same = query[run.q0 : run.q1] == source[run.p0 : run.p1]
+        if len(same) < edge:
+            return np.zeros(0, dtype=np.int64)
+        window = np.lib.stride_tricks.sliding_window_view(same, edge).all(axis=1)
+        return np.flatnonzero(window)
+
+    while runs:
+        starts = agreeing_ends(runs[-1])
+        if len(starts):
+            last = runs[-1]
+            stop = int(starts[-1]) + edge
+            runs[-1] = Run(last.q0, last.q0 + stop, last.p0, last.p0 + stop)
+            break
+        runs.pop()
+    while runs:
+        starts = agreeing_ends(runs[0])
+        if len(starts):
+            first = runs[0]
+            begin = int(starts[0])
+            runs[0] = Run(first.q0 + begin, first.q1, first.p0 + begin, first.p1)
+            break
+        runs.pop(0)
+    if not runs:
+        return Region(region.q0, region.q0, region.p0, region.p0, 0, ())
+    removed = sum(r.q1 - r.q0 for r in region.runs) - sum(r.q1 - r.q0 for r in runs)
+    return Region(runs[0].q0, runs[-1].q1, runs[0].p0, runs[-1].p1, max(region.aligned - removed, 0), tuple(runs))
+
+
+def reference_exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:
+    """Share of the region's aligned tokens that also agree in the exact channel."""
+    agree = 0
+    for run in region.runs:
+        agree += int(np.count_nonzero(query[run.q0 : run.q1] == source[run.p0 : run.p1]))
+    return agree / max(region.q1 - region.q0, region.p1 - region.p0, 1)

@@ -22,7 +22,8 @@ from wherefrom.errors import CheckCancelledError
 from wherefrom.index import Index
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.segment import CHECKPOINT_EVERY
-from wherefrom.match.align import Region, Run, chain, exact_runs
+from wherefrom.match.align import Region, Run, exact_runs_array, verify_runs
+from wherefrom.match.regions import NEAR_VERBATIM, RENAMED, VERBATIM, Found, Regions, merge_near
 from wherefrom.match.seeds import Candidate, group_seeds
 from wherefrom.normalize import NormalForm
 
@@ -76,22 +77,6 @@ MIN_VARIETY = 0.5  # share of distinct structural k-grams a renamed match must h
 
 
 @dataclass(frozen=True, slots=True)
-class Found:
-    """A copied region: query tokens [q0, q1) copy document tokens [p0, p1)."""
-
-    doc_id: int
-    q0: int
-    q1: int
-    p0: int
-    p1: int
-    kind: str
-    similarity: float
-    exact_similarity: float
-    source_chars: tuple[int, int]
-    approximate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Common:
     """Query tokens [q0, q1) covered by fingerprints common to `documents` documents."""
 
@@ -135,7 +120,8 @@ def find_copies(
         exact = np.ones(len(q), dtype=bool)
     gap = max(8, k + 3)
     candidates = group_seeds(q, docs, p, band=gap, max_gap=2 * (w + k) + gap, anchors=anchors, exact=exact)
-    found: list[Found] = []
+    estimated: list[Regions] = []  # hash-only index
+    verified: list[np.ndarray] = []  # full index: _verify's rows, made columns once at the end
     # Input already explained by copies that agree token for token needs no search for renamed
     # ones: structure-only groups come last and are skipped there.
     explained = np.zeros(len(form), dtype=bool)
@@ -149,17 +135,26 @@ def find_copies(
         ):
             continue  # structure alone: a renamed copy of 2 x min_tokens keeps two seeds in line
         if config.hash_only:
-            found.extend(_estimate(index, candidate, hashes, form, k, w, min_tokens, options))
+            region = _estimate(index, candidate, hashes, form, k, w, min_tokens, options)
+            if region is not None:
+                estimated.append(region)
             continue
-        verified = _verify(index, candidate, form, k, options, use_abstract)
-        found.extend(verified)
-        for f in verified:
-            if f.kind != "renamed" and f.q1 - f.q0 >= min_tokens and f.similarity >= options.min_similarity:
-                explained[f.q0 : f.q1] = True
-    found = [f for f in _merge_near(found, gap, options.min_similarity) if _reportable(f, min_tokens, options)]
+        rows = _verify(index, candidate, form, k, use_abstract)
+        verified.append(rows)
+        for _, q0, q1, p0, p1, aligned, agree, _, _ in rows[rows[:, 2] - rows[:, 1] >= min_tokens].tolist():
+            length = max(q1 - q0, p1 - p0, 1)
+            if aligned / length >= options.min_similarity and _kind(aligned / length, agree / length, use_abstract) != RENAMED:
+                explained[q0:q1] = True
+    found = Regions.concat(estimated) if config.hash_only else _as_regions(verified, use_abstract)
+    merged = merge_near(found, gap, options.min_similarity)
+    merged = merged.take(_reportable(merged, min_tokens, options))
     if use_abstract:
-        found = [f for f in found if f.kind != "renamed" or _varied(structure, ka, f, min_tokens - ka + 1)]
-    return _best_per_region(found), _common_stretches(index, hashes, k, w, min_tokens)
+        renamed = np.flatnonzero(merged.kind == RENAMED)
+        plain = np.ones(len(merged), dtype=bool)
+        plain[renamed] = [_varied(structure, ka, q0, q1, min_tokens - ka + 1)
+                          for q0, q1 in zip(merged.q0[renamed].tolist(), merged.q1[renamed].tolist(), strict=True)]
+        merged = merged.take(plain)
+    return _best_per_region(merged.found()), _common_stretches(index, hashes, k, w, min_tokens)
 
 
 def _two_on_one_diagonal(candidate: Candidate) -> bool:
@@ -171,30 +166,29 @@ def _two_on_one_diagonal(candidate: Candidate) -> bool:
     return len(np.unique(diagonals)) < len(diagonals)
 
 
-def _varied(structure: np.ndarray, k: int, found: Found, needed: int) -> bool:
+def _varied(structure: np.ndarray, k: int, q0: int, q1: int, needed: int) -> bool:
     """Whether the structure of a renamed match varies like code: at least `needed`
     distinct k-grams (as many as a copy of the shortest reported length holds) and at least
     MIN_VARIETY of its k-grams distinct. A table of literals or a run of alike calls repeats
     a few structural k-grams however long it runs: its shape is common, not copied."""
-    window = structure[found.q0 : max(found.q0, found.q1 - k + 1)]
+    window = structure[q0 : max(q0, q1 - k + 1)]
     distinct = len(np.unique(window))
     return distinct >= needed and distinct >= MIN_VARIETY * len(window)
 
 
-def _reportable(found: Found, min_tokens: int, options: MatchOptions) -> bool:
-    length = found.q1 - found.q0
-    if found.approximate:
-        return True  # estimated regions were measured against the guarantee already
-    if length < min_tokens or found.similarity < options.min_similarity:
-        return False
-    return found.kind != "renamed" or length >= (options.min_renamed_tokens or 2 * min_tokens)
+def _reportable(regions: Regions, min_tokens: int, options: MatchOptions) -> np.ndarray:
+    """Which regions are long and similar enough to report (estimated regions of a hash-only
+    index were measured against the guarantee already)."""
+    length = regions.q1 - regions.q0
+    long_enough = (length >= min_tokens) & (regions.similarity >= options.min_similarity) & (
+        (regions.kind != RENAMED) | (length >= (options.min_renamed_tokens or 2 * min_tokens)))
+    return regions.approximate.astype(bool) | long_enough
 
 
-def _verify(
-    index: Index, candidate: Candidate, form: NormalForm, k: int, options: MatchOptions, use_abstract: bool,
-) -> list[Found]:
+def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_abstract: bool) -> np.ndarray:
     """Regions of the candidate's document around its seeds, unfiltered: pieces of one
-    edited copy reached from separate seed groups are merged before lengths are judged."""
+    edited copy reached from separate seed groups are merged before lengths are judged.
+    Rows of (document, q0, q1, p0, p1, aligned, aligned exactly, first char, end char)."""
     query_ids = form.abstract_ids if use_abstract and form.abstract_ids is not None else form.ids
     seed_k = k
     low, high = int(candidate.p.min()), int(candidate.p.max()) + seed_k
@@ -204,98 +198,58 @@ def _verify(
         first = max(0, low - margin)
         window = index.tokens(candidate.doc_id, first, high + margin)
         if window is None:
-            return []
+            return np.zeros((0, 9), dtype=np.int64)
         source_form, offset = window
         source_ids = source_form.abstract_ids if use_abstract and source_form.abstract_ids is not None else source_form.ids
-        runs = exact_runs(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
-        at_edge = any((r.p0 == 0 and offset > 0) or r.p1 == len(source_ids) for r in runs)
+        runs = exact_runs_array(query_ids, source_ids, candidate.q, candidate.p - offset, seed_k)
+        at_edge = bool(len(runs)) and bool(((runs[:, 2] == 0) & (offset > 0)).any() or (runs[:, 3] == len(source_ids)).any())
         if not at_edge or margin >= len(form) + SLACK or (offset == 0 and len(source_ids) < high + margin):
             break
         margin *= 4
-    out = []
     # Placeholders agree too easily for a gapped extension: renamed code relies on its runs.
-    for region in chain(runs, query_ids, source_ids, gap=max(8, k + 3), extend=not use_abstract):
-        if region.q1 - region.q0 < k:
-            continue
-        exact = region.similarity
-        if use_abstract:
-            exact = _exact_similarity(region, form.ids, source_form.ids)
-            if exact >= 0.9:
-                region = _trim_to_exact(region, form.ids, source_form.ids)
-                exact = _exact_similarity(region, form.ids, source_form.ids)
-            if region.q1 - region.q0 < k:
-                continue
-        kind = _kind(region, exact, use_abstract)
-        out.append(Found(
-            doc_id=candidate.doc_id, q0=region.q0, q1=region.q1, p0=region.p0 + offset, p1=region.p1 + offset,
-            kind=kind, similarity=region.similarity, exact_similarity=exact,
-            source_chars=(int(source_form.starts[region.p0]), int(source_form.ends[region.p1 - 1])),
-        ))
+    rows = verify_runs(
+        query_ids, source_ids, form.ids, source_form.ids, runs, gap=max(8, k + 3), extend=not use_abstract,
+        trim=use_abstract, k=k,
+    )
+    out = np.empty((len(rows), 9), dtype=np.int64)
+    out[:, 0] = candidate.doc_id
+    out[:, 1:7] = rows
+    out[:, 3:5] += offset
+    out[:, 7] = source_form.starts[rows[:, 2]]
+    out[:, 8] = source_form.ends[rows[:, 3] - 1]
     return out
 
 
-def _trim_to_exact(region: Region, query: np.ndarray, source: np.ndarray, edge: int = 3) -> Region:
-    """Drop edge tokens that agree only as placeholders (a copy that ends where a function
-    with other names begins): the region then starts and ends inside runs whose first and
-    last `edge` tokens agree exactly."""
-    runs = sorted(region.runs, key=lambda r: r.q0)
-
-    def agreeing_ends(run: Run) -> np.ndarray:
-        same = query[run.q0 : run.q1] == source[run.p0 : run.p1]
-        if len(same) < edge:
-            return np.zeros(0, dtype=np.int64)
-        window = np.lib.stride_tricks.sliding_window_view(same, edge).all(axis=1)
-        return np.flatnonzero(window)
-
-    while runs:
-        starts = agreeing_ends(runs[-1])
-        if len(starts):
-            last = runs[-1]
-            stop = int(starts[-1]) + edge
-            runs[-1] = Run(last.q0, last.q0 + stop, last.p0, last.p0 + stop)
-            break
-        runs.pop()
-    while runs:
-        starts = agreeing_ends(runs[0])
-        if len(starts):
-            first = runs[0]
-            begin = int(starts[0])
-            runs[0] = Run(first.q0 + begin, first.q1, first.p0 + begin, first.p1)
-            break
-        runs.pop(0)
-    if not runs:
-        return Region(region.q0, region.q0, region.p0, region.p0, 0, ())
-    removed = sum(r.q1 - r.q0 for r in region.runs) - sum(r.q1 - r.q0 for r in runs)
-    return Region(runs[0].q0, runs[-1].q1, runs[0].p0, runs[-1].p1, max(region.aligned - removed, 0), tuple(runs))
+def _kind(similarity: float, exact: float, use_abstract: bool) -> int:
+    if exact >= 0.999 and similarity >= 0.999:
+        return VERBATIM
+    return RENAMED if use_abstract and exact < 0.9 else NEAR_VERBATIM
 
 
-def _exact_similarity(region: Region, query: np.ndarray, source: np.ndarray) -> float:
-    """Share of the region's aligned tokens that also agree in the exact channel."""
-    agree = 0
-    for run in region.runs:
-        agree += int(np.count_nonzero(query[run.q0 : run.q1] == source[run.p0 : run.p1]))
-    return agree / max(region.q1 - region.q0, region.p1 - region.p0, 1)
-
-
-def _kind(region: Region, exact: float, use_abstract: bool) -> str:
-    if exact >= 0.999 and region.similarity >= 0.999:
-        return "verbatim"
-    if use_abstract and exact < 0.9:
-        return "renamed"
-    return "near-verbatim"
+def _as_regions(verified: list[np.ndarray], use_abstract: bool) -> Regions:
+    """`_verify`'s rows of every candidate as one set of columns, with similarity and kind."""
+    rows = np.concatenate(verified) if verified else np.zeros((0, 9), dtype=np.int64)
+    length = np.maximum(np.maximum(rows[:, 2] - rows[:, 1], rows[:, 4] - rows[:, 3]), 1)
+    similarity, exact = rows[:, 5] / length, rows[:, 6] / length
+    kind = np.where((exact >= 0.999) & (similarity >= 0.999), VERBATIM,
+                    np.where(use_abstract & (exact < 0.9), RENAMED, NEAR_VERBATIM))
+    return Regions(
+        rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy(), rows[:, 3].copy(), rows[:, 4].copy(), similarity, exact,
+        kind.astype(np.int8), np.zeros(len(rows), dtype=np.uint8), rows[:, 7].copy(), rows[:, 8].copy(),
+    )
 
 
 def _estimate(
     index: Index, candidate: Candidate, hashes: np.ndarray, form: NormalForm, k: int, w: int,
     min_tokens: int, options: MatchOptions,
-) -> list[Found]:
+) -> Regions | None:
     """Hash-only index: the region spans the seeds; similarity is the share of the query's
     own winnowed fingerprints in the region that this document holds (every one for a
     verbatim copy, by the winnowing property)."""
     q0 = int(candidate.q.min())
     q1 = int(candidate.q.max()) + k
     if q1 - q0 < min_tokens - w:
-        return []
+        return None
     p0 = int(candidate.p.min())
     p1 = int(candidate.p.max()) + k
     region_hashes = hashes[q0 : q1 - k + 1]
@@ -303,41 +257,18 @@ def _estimate(
     hit = np.isin(own, candidate.q)
     similarity = float(hit.mean()) if len(own) else 0.0
     if similarity < options.min_similarity:
-        return []
+        return None
     diagonals = np.unique(candidate.p - candidate.q)
     checkpoints = index.checkpoints(candidate.doc_id)
     c0 = min(p0 // CHECKPOINT_EVERY, len(checkpoints) - 1)
     c1 = p1 // CHECKPOINT_EVERY + 1
     row = index.document(candidate.doc_id)
     end = int(checkpoints[c1]) if c1 < len(checkpoints) else row.n_chars
-    kind = "verbatim" if len(diagonals) == 1 and similarity >= 0.999 else "near-verbatim"
-    return [Found(
-        doc_id=candidate.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
-        exact_similarity=similarity, source_chars=(int(checkpoints[c0]), end), approximate=True,
-    )]
-
-
-def _merge_near(found: list[Found], gap: int, min_similarity: float) -> list[Found]:
-    """Regions of one document that overlap, or follow each other within `gap` input tokens
-    (twice that in the source, where deletions widen it) along nearly the same diagonal are
-    one copy reached from two seed groups (edits drift the diagonal apart, or stopped an
-    extension short of the next piece): they merge, the aligned count of an overlap taken
-    once at the lower similarity, unless the union would fall below `min_similarity`."""
-    found = sorted((f for f in found if f.similarity >= min_similarity), key=lambda f: (f.doc_id, f.q0))
-    merged: list[Found] = []
-    for f in found:
-        last = merged[-1] if merged else None
-        if (
-            last is not None and last.doc_id == f.doc_id and not f.approximate and not last.approximate
-            and f.q0 <= last.q1 + gap and last.p0 <= f.p0 <= last.p1 + 2 * gap
-            and abs((f.p0 - f.q0) - (last.p0 - last.q0)) <= 16
-        ):
-            union = _merge(last, f)
-            if union.similarity >= min_similarity:
-                merged[-1] = union
-                continue
-        merged.append(f)
-    return merged
+    kind = VERBATIM if len(diagonals) == 1 and similarity >= 0.999 else NEAR_VERBATIM
+    return Regions.of(
+        candidate.doc_id, np.array([[q0, q1, p0, p1]]), [similarity], [similarity], [kind],
+        ([int(checkpoints[c0])], [end]), approximate=True,
+    )
 
 
 def _best_per_region(found: list[Found]) -> list[Found]:
@@ -356,29 +287,6 @@ def _best_per_region(found: list[Found]) -> list[Found]:
         taken.insert(at, (f.q0, f.q1))
         kept.append(f)
     return kept
-
-
-def _merge(a: Found, b: Found) -> Found:
-    q0, q1, p0, p1 = min(a.q0, b.q0), max(a.q1, b.q1), min(a.p0, b.p0), max(a.p1, b.p1)
-    overlap = max(0, min(a.q1, b.q1) - max(a.q0, b.q0))
-    length = max(q1 - q0, p1 - p0)
-
-    def aligned(x: Found, attribute: str) -> float:
-        return getattr(x, attribute) * max(x.q1 - x.q0, x.p1 - x.p0)
-
-    def combined(attribute: str) -> float:
-        shared = overlap * min(getattr(a, attribute), getattr(b, attribute))
-        return min(1.0, (aligned(a, attribute) + aligned(b, attribute) - shared) / length)
-
-    similarity = combined("similarity")
-    kind = a.kind if a.kind == b.kind and a.kind != "verbatim" else "near-verbatim"
-    if a.kind == b.kind == "verbatim" and similarity >= 0.999:
-        kind = "verbatim"
-    return Found(
-        doc_id=a.doc_id, q0=q0, q1=q1, p0=p0, p1=p1, kind=kind, similarity=similarity,
-        exact_similarity=combined("exact_similarity"),
-        source_chars=(min(a.source_chars[0], b.source_chars[0]), max(a.source_chars[1], b.source_chars[1])),
-    )
 
 
 def _common_stretches(index: Index, hashes: np.ndarray, k: int, w: int, min_tokens: int) -> list[Common]:
