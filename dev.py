@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
-TEST_EXTRAS = "dev,parquet,licenses,serve,image,music,music-audio,audit,bench,corpora"
+TEST_EXTRAS = "dev,parquet,licenses,serve,image,music,music-audio,audit,bench,corpora,ray"
 
 
 def run(*command: str | Path, **kwargs) -> None:  # noqa: ANN003 - subprocess options

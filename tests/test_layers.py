@@ -19,7 +19,7 @@ LAYERS = {
     "index": 3, "corpus": 3,
     "match": 4, "report": 4,
     "image": 5, "music": 5,
-    "build": 6, "check": 6, "audit": 6, "guard": 6,
+    "build": 6, "check": 6, "audit": 6, "guard": 6, "scale": 6,
     "cli": 7, "serve": 7,
 }
 CORE = ("corpus", "normalize", "index", "match", "check", "report", "build")

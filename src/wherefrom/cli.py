@@ -50,6 +50,15 @@ def _index_options(parser: argparse.ArgumentParser, build: bool) -> None:
                         help="works whose holders opted out: one domain, URL prefix (with ://) or 'author: NAME' a line")
     parser.add_argument("--exclude-opted-out", action="store_true",
                         help="leave opted-out works out (counted as skipped); by default they are indexed and flagged")
+    parser.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="build on Ray: one segment per block of the corpus, on the cluster at ADDRESS "
+                        "(HOST:PORT or 'auto'), or without ADDRESS on a Ray of this machine with --jobs workers "
+                        "(needs wherefrom[ray]; docs/scale.md)")
+    parser.add_argument("--block-mb", type=float, default=64, metavar="MB",
+                        help="with --ray: corpus megabytes per block, one task and one segment each (default 64)")
+    parser.add_argument("--staging", metavar="URI",
+                        help="with --ray: object storage the workers leave their blocks in, for nodes that do not "
+                        "share the index folder, e.g. s3://bucket/prefix?endpoint_override=HOST:PORT (docs/scale.md)")
     parser.set_defaults(run=_run_index)
     if build:
         parser.add_argument("--min-tokens", type=int, default=25, metavar="N",
@@ -79,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--index", required=True, metavar="DIR", help="index folder")
     stats.add_argument("--json", action="store_true", help="print the statistics as JSON")
     stats.set_defaults(run=_run_index)
+    compact = index_commands.add_parser("compact", help="merge small segments into larger ones; purge withdrawn works")
+    compact.add_argument("--index", required=True, metavar="DIR", help="index folder")
+    compact.add_argument("--target-mb", type=float, default=256, metavar="MB",
+                         help="merge runs of segments up to about this many index megabytes (default 256)")
+    compact.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                         help="run the merges as tasks of the Ray cluster at ADDRESS (needs wherefrom[ray])")
+    compact.add_argument("--json", action="store_true", help="print the summary as JSON")
+    compact.set_defaults(run=_run_compact)
     verify = index_commands.add_parser("verify", help="check every file of an index against its checksum")
     verify.add_argument("--index", required=True, metavar="DIR", help="index folder")
     verify.set_defaults(run=_run_index)
@@ -184,6 +201,24 @@ def _reading(args: argparse.Namespace) -> dict:
     }
 
 
+def _run_compact(args: argparse.Namespace) -> int:
+    from wherefrom.index.compact import compact
+
+    map_merges = None
+    if args.ray:
+        from wherefrom.scale.compact import ray_merges
+
+        map_merges = ray_merges(None if args.ray == "local" else args.ray)
+    summary = compact(args.index, target_bytes=int(args.target_mb * (1 << 20)), map_merges=map_merges)
+    if args.json:
+        print(json.dumps(summary.to_dict(), indent=2))
+    else:
+        print(f"{args.index}: {summary.segments_before} segment(s) -> {summary.segments_after} "
+              f"({summary.merged} merged, {summary.purged} withdrawn work(s) purged) in "
+              f"{summary.merge_seconds + summary.publish_seconds:.1f} s")
+    return 0
+
+
 def _run_index(args: argparse.Namespace) -> int:
     from wherefrom.build import build_index
     from wherefrom.index import Index
@@ -195,8 +230,16 @@ def _run_index(args: argparse.Namespace) -> int:
         if args.index_command == "build":
             config = IndexConfig(min_tokens=args.min_tokens, hash_only=args.hash_only,
                                  common_threshold=args.common_threshold)
-        summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
-                              kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
+        if args.ray:
+            from wherefrom.scale.build import build_on_ray
+
+            summary = build_on_ray(args.sources, args.index, address=None if args.ray == "local" else args.ray,
+                                   num_cpus=args.jobs, config=config, defaults=_defaults(args), kind=args.kind,
+                                   add=args.index_command == "add", block_bytes=int(args.block_mb * (1 << 20)),
+                                   staging=args.staging, **_reading(args))
+        else:
+            summary = build_index(args.sources, args.index, config=config, defaults=_defaults(args),
+                                  kind=args.kind, jobs=args.jobs, add=args.index_command == "add", **_reading(args))
         if args.json:
             print(json.dumps(summary.to_dict(), indent=2))
         else:

@@ -57,3 +57,7 @@ def require(module: str, feature: str, extra: str):
         return importlib.import_module(module)
     except ImportError as error:
         raise MissingExtraError(feature, extra, module.split(".")[0]) from error
+
+
+class ClusterError(WherefromError):
+    """A Ray cluster that cannot be reached, or a shard of a sharded index that is down."""

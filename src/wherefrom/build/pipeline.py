@@ -36,10 +36,11 @@ from wherefrom.corpus import SkipLog, read_sources
 from wherefrom.corpus.fields import FieldMap
 from wherefrom.corpus.optout import OptOutList, honour_opt_outs
 from wherefrom.errors import BadInputError, EmptyCorpusError, IncompatibleIndexError, IndexWriteError, WherefromError
+from wherefrom.index.commons import TABLE_META, remove_other_tables, segment_key_counts, table_for
 from wherefrom.index.files import fsync_path, write_checksums
 from wherefrom.index.fingerprint import CHANNEL_SALT, kgram_hashes, structure_hashes, winnow
 from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo, SegmentSummary
-from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentWriter
+from wherefrom.index.segment import CHECKPOINT_EVERY, DocumentFingerprints, SegmentReader, SegmentWriter
 from wherefrom.normalize import NormalForm, get_normalizer
 from wherefrom.records import Document, Provenance
 
@@ -72,6 +73,7 @@ class BuildSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_examples: tuple[str, ...] = ()
     opted_out: int = 0  # documents indexed with an opt-out recorded (flagged, not excluded)
+    timings: dict[str, float] = field(default_factory=dict)  # stages of a distributed build
 
     def to_dict(self) -> dict:
         return {
@@ -79,7 +81,7 @@ class BuildSummary:
             "tokens": self.tokens, "corpus_bytes": self.corpus_bytes, "index_bytes": self.index_bytes,
             "seconds": round(self.seconds, 3), "by_kind": self.by_kind, "skipped": self.skipped,
             "skipped_examples": list(self.skipped_examples), "opted_out": self.opted_out,
-        }
+        } | ({"timings": self.timings} if self.timings else {})
 
 
 def normal_form(document: Document) -> NormalForm:
@@ -432,12 +434,23 @@ def _build(
         skipped=dict(skips.counts), skipped_examples=tuple(skips.examples),
         opted_out=sum(1 for row in rows if row.provenance.opt_outs),
     )
-    manifest.publish(
-        SegmentInfo(
-            name=name, created=time.time(), documents=len(rows), fingerprints=meta["fingerprints"],
-            bytes=index_bytes, corpus_bytes=corpus_bytes, tokens=tokens,
-            summary=SegmentSummary(tuple(str(s) for s in sources), tuple(sorted(summary.skipped.items()))),
-        ),
-        rows,
+    info = SegmentInfo(
+        name=name, created=time.time(), documents=len(rows), fingerprints=meta["fingerprints"],
+        bytes=index_bytes, corpus_bytes=corpus_bytes, tokens=tokens,
+        summary=SegmentSummary(tuple(str(s) for s in sources), tuple(sorted(summary.skipped.items()))),
     )
+    published = manifest.segments()
+    if not published:
+        manifest.publish(info, rows)
+        return summary
+    # A second segment: commonness is counted over the whole index, not per segment.
+    table = corpus_commons(index_dir, config, [*(segments_dir / s.name for s in published), final])
+    manifest.publish_segments([(info, rows)], table)
+    remove_other_tables(index_dir, table[TABLE_META])
     return summary
+
+
+def corpus_commons(index_dir: Path, config: IndexConfig, folders: list[Path]) -> dict[str, str]:
+    """Save the common table of the segments in `folders` (corpus order) and return the
+    manifest meta that names it."""
+    return table_for(index_dir, config, [segment_key_counts(SegmentReader(f, verify=False)) for f in folders])

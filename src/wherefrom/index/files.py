@@ -41,7 +41,7 @@ ARRAY_FORMATS: dict[str, tuple[str, int]] = {
     # keys, postings and checkpoints are bit-packed into 64-bit words (segment format 3)
     "keys": ("<u8", 1), "postings": ("<u8", 1), "key_directory": ("<u4", 1), "token_starts": ("<i8", 1),
     "common_keys": ("<u4", 1), "common_counts": ("<u4", 1), "doc_ids": ("<i8", 1),
-    "checkpoints": ("<u8", 1), "checkpoint_offsets": ("<i8", 1),
+    "checkpoints": ("<u8", 1), "checkpoint_offsets": ("<i8", 1), "key_structure": ("|u1", 1),
     "store_rows": ("<i8", 2), "store_blocks": ("<i8", 1), "store_reference": ("<i8", 1),
 }
 # Files up to this size get their crc32 checked on every open, not only by `index verify`:

@@ -220,6 +220,44 @@ class Manifest:
             raise
         self._db.execute("COMMIT")
 
+    def publish_segments(
+        self, published: list[tuple[SegmentInfo, list[DocumentRow]]], meta: dict[str, str] | None = None,
+        replaced: tuple[str, ...] = (),
+    ) -> None:
+        """Record several segments and their documents, set `meta` (the common table that
+        counts them) and forget the `replaced` segments with their document rows, all in one
+        transaction: a distributed build publishes every block at once, a compaction swaps
+        merged segments for the small ones."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in replaced:
+                self._db.execute("DELETE FROM documents WHERE segment = ?", (name,))
+                self._db.execute("DELETE FROM segments WHERE name = ?", (name,))
+            for key, value in (meta or {}).items():
+                self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+            for segment, rows in published:
+                self._db.execute(f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 segment.to_tuple())
+                if self.row_checksums:
+                    self._db.executemany(
+                        f"INSERT INTO documents ({_COLUMNS}, row_crc) VALUES ({', '.join('?' * 20)})",
+                        ((*row.to_tuple(), row.checksum()) for row in rows),
+                    )
+                else:
+                    self._db.executemany(
+                        f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 19)})",
+                        (row.to_tuple() for row in rows),
+                    )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def segment_documents(self, name: str) -> list[DocumentRow]:
+        """The document rows of one segment, in their order inside it."""
+        rows = self._query(f"SELECT {self._select} FROM documents WHERE segment = ? ORDER BY local", (name,))
+        return [self._row(raw) for raw in rows]
+
     def has_uid(self, uid: str) -> bool:
         """Whether a published document has this uid (the same work from the same place)."""
         return bool(self._query("SELECT 1 FROM documents WHERE uid = ? LIMIT 1", (uid,)))

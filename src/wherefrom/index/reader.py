@@ -15,6 +15,7 @@ import zstandard
 
 from wherefrom.config import IndexConfig
 from wherefrom.errors import IndexCorruptError, IndexMissingError
+from wherefrom.index.commons import COMMONS_DIR, TABLE_META, load_table
 from wherefrom.index.files import damaged
 from wherefrom.index.manifest import DocumentRow, Manifest, SegmentInfo
 from wherefrom.index.segment import CHECKPOINT_EVERY, SegmentReader
@@ -37,6 +38,9 @@ class Index:
         self._withdrawn: dict[str, str] = {}
         self._withdrawn_version: int | None = None
         self._pinned = threading.local()
+        # The corpus-wide common table of a multi-segment index (index/commons.py); None
+        # when the segments' own common keys are the whole index's (one segment).
+        self.common_table: tuple[np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def open(cls, path: str | Path, *, verify: bool = True) -> Index:
@@ -54,10 +58,13 @@ class Index:
             if not published:
                 raise IndexMissingError(f"{path}: no published segment yet (an interrupted first build?); rebuild it")
             readers = [_open_segment(path / "segments" / segment.name, segment, verify) for segment in published]
+            table = open_common_table(path, manifest)
         except BaseException:
             manifest.close()
             raise
-        return cls(path, manifest, config, readers)
+        index = cls(path, manifest, config, readers)
+        index.common_table = table
+        return index
 
     def verify(self) -> int:
         """Check the manifest whole (SQLite's integrity check, every row's checksum); the
@@ -180,13 +187,27 @@ class Index:
     # --- lookups -----------------------------------------------------------------------
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Postings of every hash across segments: (query index, doc id, token position)."""
+        if self.common_table is not None:
+            return self._lookup_uncommon(hashes)
         parts = [segment.lookup(hashes) for segment in self.segments]
         if len(parts) == 1:
             return parts[0]
         return tuple(np.concatenate(column) for column in zip(*parts, strict=True))  # type: ignore[return-value]
 
+    def _lookup_uncommon(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lookups of the hashes the common table does not hold (a segment may keep postings
+        of a key common only in the whole corpus), indexed into `hashes`."""
+        hashes = np.asarray(hashes, dtype=np.uint64)
+        keep = np.flatnonzero(common_hits(self.common_table, hashes)[0] < 0)  # type: ignore[arg-type]
+        parts = [segment.lookup(hashes[keep]) for segment in self.segments]
+        q, docs, p = (np.concatenate(column) for column in zip(*parts, strict=True))
+        return keep[q].astype(np.int64), docs, p
+
     def common_counts(self, hashes: np.ndarray) -> np.ndarray:
         """Documents holding each hash as a common fingerprint (0 when not common)."""
+        if self.common_table is not None:
+            _, counts = common_hits(self.common_table, np.asarray(hashes, dtype=np.uint64))
+            return counts
         counts = np.zeros(len(hashes), dtype=np.int64)
         for segment in self.segments:
             where, n = segment.common(hashes)
@@ -221,7 +242,8 @@ class Index:
             tokens=sum(s.tokens for s in segments),
             segments=len(segments),
             fingerprints=sum(s.fingerprints for s in segments),
-            common_fingerprints=sum(len(s.common_keys) for s in self.segments),
+            common_fingerprints=(len(self.common_table[0]) if self.common_table is not None
+                                 else sum(len(s.common_keys) for s in self.segments)),
             corpus_bytes=corpus_bytes,
             index_bytes=index_bytes,
             kinds=tuple(self.stats_kinds().items()),
@@ -229,6 +251,30 @@ class Index:
             languages=tuple(self.languages()),
             config=self.config,
         )
+
+
+def open_common_table(path: Path, manifest: Manifest) -> tuple[np.ndarray, np.ndarray] | None:
+    """The common table the manifest names, checked; None when it names none."""
+    name = manifest.get_meta(TABLE_META)
+    if name is None:
+        return None
+    try:
+        return load_table(path, name)
+    except IndexCorruptError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError) as error:
+        raise damaged(path / COMMONS_DIR / name, f"{error.__class__.__name__}: {error}") from None
+
+
+def common_hits(table: tuple[np.ndarray, np.ndarray], hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each hash, its row in the common table (-1: not common) and its document count."""
+    keys, counts = table
+    query = (hashes >> np.uint64(32)).astype(np.uint32)
+    if len(keys) == 0:
+        return np.full(len(hashes), -1, np.int64), np.zeros(len(hashes), np.int64)
+    at = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    hit = keys[at] == query
+    return np.where(hit, at, -1).astype(np.int64), np.where(hit, counts[at].astype(np.int64), 0)
 
 
 def _open_segment(folder: Path, published: SegmentInfo, verify: bool) -> SegmentReader:

@@ -63,6 +63,7 @@ class SegmentWriter:
         self._doc_ids: list[int] = []
         self._token_starts: list[int] = [0]
         self.extra_files: list[Path] = []
+        self._carried_common: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, doc_id: int, fingerprints: DocumentFingerprints, content: str) -> int:
         """Add one sequence document; returns its local number in the segment."""
@@ -106,6 +107,12 @@ class SegmentWriter:
             np.save(run / f"{name}.npy", array, allow_pickle=False)
         self._runs.append(run)
 
+    def add_common(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Keep common keys (with their document counts) whose postings other segments
+        already dropped: a compaction carries them into the merged segment. The caller
+        adds no posting of these keys."""
+        self._carried_common.append((keys.astype(np.uint32), counts.astype(np.uint32)))
+
     def add_placeholder(self, doc_id: int) -> int:
         """A document stored elsewhere in the segment (an image): no text, no fingerprints."""
         return self.add(
@@ -127,14 +134,21 @@ class SegmentWriter:
         bucket_counts = np.zeros(1 << bucket_bits, dtype=np.int64)
         common_keys: list[np.ndarray] = []
         common_counts: list[np.ndarray] = []
-        for keys, positions, chunk_common_keys, chunk_common_counts in merged:
+        first_structure: list[np.ndarray] = []
+        for keys, positions, chunk_common_keys, chunk_common_counts, chunk_structure in merged:
             buckets = (keys.astype(np.uint64) >> np.uint64(32 - bucket_bits)).astype(np.int64)
             bucket_counts += np.bincount(buckets, minlength=1 << bucket_bits)
             key_words.write(keys.astype(np.uint64) & np.uint64((1 << (32 - bucket_bits)) - 1))
             posting_words.write(positions.astype(np.uint64))
             common_keys.append(chunk_common_keys)
             common_counts.append(chunk_common_counts)
+            first_structure.append(chunk_structure)
         del runs
+        if self._carried_common:
+            all_keys = np.concatenate([*common_keys, *(k for k, _ in self._carried_common)])
+            all_counts = np.concatenate([*common_counts, *(c for _, c in self._carried_common)]).astype(np.uint32)
+            order = np.argsort(all_keys, kind="stable")
+            common_keys, common_counts = [all_keys[order]], [all_counts[order]]
         shutil.rmtree(self.folder / ".runs", ignore_errors=True)
         directory = np.zeros(len(bucket_counts) + 1, dtype=np.int64)
         np.cumsum(bucket_counts, out=directory[1:])
@@ -156,6 +170,11 @@ class SegmentWriter:
             save_array(self.folder, "checkpoints", packing.pack(checkpoint_deltas, checkpoint_bits), "<u8"),
             save_array(self.folder, "checkpoint_offsets", offsets, "<i8"),
         ]
+        structure_bits = np.concatenate(first_structure) if first_structure else np.zeros(0, bool)
+        if structure_bits.any():
+            # Whether each kept key's first posting is a code-structure fingerprint: the
+            # threshold that decides corpus-wide commonness across segments (index/commons.py).
+            files.append(save_array(self.folder, "key_structure", np.packbits(structure_bits, bitorder="little"), "|u1"))
         if self._store is not None:
             files += self._store.finish()
         meta = {
@@ -187,7 +206,10 @@ def _merge_runs(runs: list, token_starts: np.ndarray, config: IndexConfig, bucke
             keys, positions, structure = keys[order], positions[order], structure[order]
         docs = np.searchsorted(token_starts, positions, side="right") - 1
         common_keys, common_counts, keep = _split_common(keys, docs, structure, config)
-        yield keys[keep], positions[keep], common_keys.astype(np.uint32), common_counts
+        kept_keys, kept_structure = keys[keep], structure[keep]
+        first = np.ones(len(kept_keys), dtype=bool)
+        first[1:] = kept_keys[1:] != kept_keys[:-1]
+        yield kept_keys, positions[keep], common_keys.astype(np.uint32), common_counts, kept_structure[first]
 
 
 class _PackedWriter:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from wherefrom.errors import BadInputError, CheckCancelledError, WherefromError, require
+from wherefrom.errors import BadInputError, CheckCancelledError, ClusterError, WherefromError, require
 
 STATIC = Path(__file__).resolve().parent / "static"
 DEFAULT_MAX_BODY = 1_000_000
@@ -41,11 +41,13 @@ def create_app(
     workers: int | None = None,
     source_budget_chars: int = DEFAULT_SOURCE_BUDGET_CHARS,
     source_window_s: float = DEFAULT_SOURCE_WINDOW_S,
+    index: Any = None,
 ) -> Any:
     """The service over the index at `index_path`. `api_keys` (plain keys or `sha256:<hex>`):
     every route but /healthz and the page needs `Authorization: Bearer <key>`; None leaves
     the API open (the CLI then binds to 127.0.0.1 only). One client reads at most
-    `source_budget_chars` characters of sources through /v1/sources per `source_window_s`."""
+    `source_budget_chars` characters of sources through /v1/sources per `source_window_s`.
+    `index`: an index already open (a sharded one, scale/shards.py) instead of opening it."""
     require("fastapi", "the service", "serve")
     from concurrent.futures import ThreadPoolExecutor
 
@@ -70,7 +72,7 @@ def create_app(
             f"at least one snippet ({snippet_chars}) and the window be positive"
         )
     state = ServiceState(
-        index=Index.open(index_path), keys=KeyRing(api_keys), snippet_chars=snippet_chars,
+        index=index if index is not None else Index.open(index_path), keys=KeyRing(api_keys), snippet_chars=snippet_chars,
         max_body_bytes=max_body_bytes, time_budget_s=time_budget_s,
         source_budget=SourceBudget(source_budget_chars, source_window_s),
     )
@@ -116,6 +118,10 @@ def create_app(
         # an unknown route (404) or method (405) answers in the same shape as every error
         return JSONResponse({"error": f"{request.method} {request.url.path}: {exc.detail}"},
                             status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(ClusterError)
+    async def on_shard_down(_request: Request, exc: ClusterError) -> JSONResponse:
+        return error(503, str(exc))  # a shard of a sharded index is down: not the client's fault
 
     @app.exception_handler(WherefromError)
     async def on_user_error(_request: Request, exc: WherefromError) -> JSONResponse:

@@ -74,6 +74,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="the sliding window of --source-budget, in seconds (default 3600)",
     )
+    parser.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="serve the index split into --shards shards held by actors of the Ray cluster at ADDRESS "
+        "(HOST:PORT or 'auto'; without ADDRESS a Ray of this machine); needs wherefrom[ray]",
+    )
+    parser.add_argument("--shards", type=int, default=2, metavar="N", help="with --ray: shards (default 2)")
     parser.set_defaults(run=run)
 
 
@@ -91,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise WherefromError(f"--port {args.port}: must be between 1 and 65535")
     listener = _bind(args.host, args.port)
+    index = None
+    if args.ray:
+        from wherefrom.scale.shards import ShardedIndex
+
+        index = ShardedIndex.open_sharded(args.index, shards=args.shards,
+                                          address=None if args.ray == "local" else args.ray)
     app = create_app(
         args.index,
         keys,
@@ -100,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         source_budget_chars=args.source_budget,
         source_window_s=args.source_window,
+        index=index,
     )
     if keys is None:
         print(
