@@ -5,28 +5,19 @@ keyboard-navigable and readable at 380 px. Screenshots go to test-output/."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.browser import OUTPUT, chromium, require_browser, served
 from tests.extras import require_extra
 from tests.samples import SMOOTH
 from wherefrom.check import check_path
 from wherefrom.report.evidence import html_figures
 from wherefrom.report.render import RenderItem, render_html
 
-CHROMIUM = "/usr/bin/chromium"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
-if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-    pytest.skip("needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)", allow_module_level=True)
-pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install playwright")
-uvicorn = require_extra("serve", "uvicorn")
+require_browser()
 
 POEM = (
     "Shall I compare thee to a summer's day? Thou art more lovely and more temperate: "
@@ -36,11 +27,6 @@ POEM = (
 CODE = SMOOTH
 RENAMED = CODE.replace("series", "values").replace("out", "total")
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -54,31 +40,14 @@ def index(make_index):
 def server_url(index):
     from wherefrom.serve.app import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(index.path), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the service did not start on 127.0.0.1")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(index.path)) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _open_first_span(page, text: str, kind: str = "auto"):
@@ -222,16 +191,9 @@ def test_the_page_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser) -
     from wherefrom.serve.app import create_app
 
     index_dir, picture, melody = _media(tmp_path)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(index_dir), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline and thread.is_alive():
-        time.sleep(0.05)
-    try:
+    with served(create_app(index_dir)) as url:
         page = browser.new_page(viewport={"width": 380, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(url + "/")
         page.focus("#file")  # a file input is reached with Tab like any control
         page.set_input_files("#file", str(picture))
         difference = page.locator("#panel figure.media img[alt^='difference of the boxes']")
@@ -247,6 +209,3 @@ def test_the_page_shows_a_picture_and_a_melody_side_by_side(tmp_path, browser) -
         assert "drawn in the source's key" in page.inner_text("#panel")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         page.screenshot(path=str(OUTPUT / "evidence-page-melody-380.png"), full_page=True)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -3,67 +3,25 @@ span and its source panel. Skips when Chromium or Playwright is absent."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-from tests.extras import require_extra
+from tests.browser import OUTPUT, chromium, require_browser, served
 from tests.serve.conftest import POEM
 
-CHROMIUM = "/usr/bin/chromium"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
-if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-    pytest.skip(
-        "needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
-pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install playwright")
-uvicorn = require_extra("serve", "uvicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+require_browser()
 
 
 @pytest.fixture
 def server_url(served_index):
     from wherefrom.serve.app import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(served_index.path), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the service did not start on 127.0.0.1")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(served_index.path)) as url:
+        yield url
 
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_page_highlights_a_planted_copy_and_opens_its_source(server_url, browser):
