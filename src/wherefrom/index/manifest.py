@@ -201,24 +201,7 @@ class Manifest:
 
     def publish(self, segment: SegmentInfo, rows: list[DocumentRow]) -> None:
         """Record a segment and its documents atomically."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            self._db.execute(f"INSERT INTO segments ({_SEGMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             segment.to_tuple())
-            if self.row_checksums:
-                self._db.executemany(
-                    f"INSERT INTO documents ({_COLUMNS}, row_crc) VALUES ({', '.join('?' * 20)})",
-                    ((*row.to_tuple(), row.checksum()) for row in rows),
-                )
-            else:
-                self._db.executemany(
-                    f"INSERT INTO documents ({_COLUMNS}) VALUES ({', '.join('?' * 19)})",
-                    (row.to_tuple() for row in rows),
-                )
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        self.publish_segments([(segment, rows)])
 
     def publish_segments(
         self, published: list[tuple[SegmentInfo, list[DocumentRow]]], meta: dict[str, str] | None = None,
