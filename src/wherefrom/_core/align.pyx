@@ -304,7 +304,10 @@ def extend_edges(const uint64_t[:] query, const uint64_t[:] source, Py_ssize_t q
     cdef bint done = False
     cdef Py_ssize_t r
     cdef int64_t added
-    if not scratch_init(&after, band, limit) or not scratch_init(&before, band, limit):
+    # Both are set up before either is checked: freeing one never set up would free garbage.
+    cdef bint after_ready = scratch_init(&after, band, limit)
+    cdef bint before_ready = scratch_init(&before, band, limit)
+    if not (after_ready and before_ready):
         scratch_free(&after)
         scratch_free(&before)
         raise MemoryError("no memory to extend a match")
@@ -428,8 +431,98 @@ def verify_runs(const uint64_t[:] query, const uint64_t[:] source, const uint64_
     cdef int64_t* regions = <int64_t*> malloc(7 * m * sizeof(int64_t))  # q0 q1 p0 p1 aligned first last
     cdef int64_t* previous = <int64_t*> malloc((span + 1) * sizeof(int64_t))
     cdef int64_t* current = <int64_t*> malloc((span + 1) * sizeof(int64_t))
-    cdef bint scratched = scratch_init(&after, band, max(limit, 1)) and scratch_init(&before, band, max(limit, 1))
-    if sorted_runs == NULL or kept == NULL or regions == NULL or previous == NULL or current == NULL or not scratched:
+    cdef bint after_ready = scratch_init(&after, band, max(limit, 1))
+    cdef bint before_ready = scratch_init(&before, band, max(limit, 1))
+    try:
+        if (sorted_runs == NULL or kept == NULL or regions == NULL or previous == NULL or current == NULL
+                or not after_ready or not before_ready):
+            raise MemoryError("no memory to verify a candidate")
+        with nogil:
+            for r in range(m):
+                for c in range(4):
+                    sorted_runs[4 * r + c] = runs[r, c]
+            qsort(sorted_runs, m, 4 * sizeof(int64_t), compare_runs)
+            region = -1
+            at = 0
+            for r in range(m):
+                q0, q1, p0, p1 = sorted_runs[4 * r], sorted_runs[4 * r + 1], sorted_runs[4 * r + 2], sorted_runs[4 * r + 3]
+                if (
+                    region >= 0
+                    and regions[7 * region + 1] - gap // 2 <= q0 <= regions[7 * region + 1] + gap
+                    and regions[7 * region + 3] - gap // 2 <= p0 <= regions[7 * region + 3] + gap
+                ):
+                    if q1 <= regions[7 * region + 1]:
+                        continue
+                    overlap = max(regions[7 * region + 1] - q0, regions[7 * region + 3] - p0, 0)
+                    regions[7 * region + 4] += gap_lcs(
+                        query, regions[7 * region + 1], max(regions[7 * region + 1], q0),
+                        source, regions[7 * region + 3], max(regions[7 * region + 3], p0), previous, current,
+                    ) + (q1 - q0 - overlap)
+                    regions[7 * region + 1] = q1
+                    regions[7 * region + 3] = max(regions[7 * region + 3], p1)
+                else:
+                    region += 1
+                    regions[7 * region], regions[7 * region + 1] = q0, q1
+                    regions[7 * region + 2], regions[7 * region + 3] = p0, p1
+                    regions[7 * region + 4] = q1 - q0
+                    regions[7 * region + 5] = at
+                for c in range(4):
+                    kept[4 * at + c] = sorted_runs[4 * r + c]
+                at += 1
+                regions[7 * region + 6] = at
+            for r in range(region + 1):
+                q0, q1, p0, p1, aligned = regions[7 * r], regions[7 * r + 1], regions[7 * r + 2], regions[7 * r + 3], regions[7 * r + 4]
+                lo, hi = regions[7 * r + 5], regions[7 * r + 6]
+                if extend:
+                    after.found_count = 0
+                    before.found_count = 0
+                    rq, rp = nq - q0, ns - p0
+                    if not extend_fully(query, source, &q1, &p1, drop, band, limit, &after) or not extend_fully(
+                            query_back, source_back, &rq, &rp, drop, band, limit, &before):
+                        ok = False
+                        break
+                    q0, p0 = nq - rq, ns - rp
+                    for c in range(after.found_count):
+                        aligned += after.found[4 * c + 1] - after.found[4 * c]
+                    for c in range(before.found_count):
+                        aligned += before.found[4 * c + 1] - before.found[4 * c]
+                if q1 - q0 < k:
+                    continue
+                if not trim:
+                    agree = aligned
+                else:
+                    agree = agreeing(exact_query, exact_source, kept, lo, hi)
+                    if <double> agree / <double> max(q1 - q0, p1 - p0, 1) >= 0.9:
+                        before_sum = 0
+                        for c in range(lo, hi):
+                            before_sum += kept[4 * c + 1] - kept[4 * c]
+                        while hi > lo:
+                            c = agreeing_window(exact_query, exact_source, &kept[4 * (hi - 1)], edge, True)
+                            if c >= 0:
+                                kept[4 * (hi - 1) + 1] = kept[4 * (hi - 1)] + c + edge
+                                kept[4 * (hi - 1) + 3] = kept[4 * (hi - 1) + 2] + c + edge
+                                break
+                            hi -= 1
+                        while hi > lo:
+                            c = agreeing_window(exact_query, exact_source, &kept[4 * lo], edge, False)
+                            if c >= 0:
+                                kept[4 * lo] += c
+                                kept[4 * lo + 2] += c
+                                break
+                            lo += 1
+                        if hi == lo:
+                            continue  # nothing agrees exactly: an empty region, shorter than k
+                        after_sum = 0
+                        for c in range(lo, hi):
+                            after_sum += kept[4 * c + 1] - kept[4 * c]
+                        q0, q1, p0, p1 = kept[4 * lo], kept[4 * (hi - 1) + 1], kept[4 * lo + 2], kept[4 * (hi - 1) + 3]
+                        aligned = max(aligned - (before_sum - after_sum), 0)
+                        agree = agreeing(exact_query, exact_source, kept, lo, hi)
+                        if q1 - q0 < k:
+                            continue
+                rows[n, 0], rows[n, 1], rows[n, 2], rows[n, 3], rows[n, 4], rows[n, 5] = q0, q1, p0, p1, aligned, agree
+                n += 1
+    finally:
         free(sorted_runs)
         free(kept)
         free(regions)
@@ -437,99 +530,6 @@ def verify_runs(const uint64_t[:] query, const uint64_t[:] source, const uint64_
         free(current)
         scratch_free(&after)
         scratch_free(&before)
-        raise MemoryError("no memory to verify a candidate")
-    with nogil:
-        for r in range(m):
-            for c in range(4):
-                sorted_runs[4 * r + c] = runs[r, c]
-        qsort(sorted_runs, m, 4 * sizeof(int64_t), compare_runs)
-        region = -1
-        at = 0
-        for r in range(m):
-            q0, q1, p0, p1 = sorted_runs[4 * r], sorted_runs[4 * r + 1], sorted_runs[4 * r + 2], sorted_runs[4 * r + 3]
-            if (
-                region >= 0
-                and regions[7 * region + 1] - gap // 2 <= q0 <= regions[7 * region + 1] + gap
-                and regions[7 * region + 3] - gap // 2 <= p0 <= regions[7 * region + 3] + gap
-            ):
-                if q1 <= regions[7 * region + 1]:
-                    continue
-                overlap = max(regions[7 * region + 1] - q0, regions[7 * region + 3] - p0, 0)
-                regions[7 * region + 4] += gap_lcs(
-                    query, regions[7 * region + 1], max(regions[7 * region + 1], q0),
-                    source, regions[7 * region + 3], max(regions[7 * region + 3], p0), previous, current,
-                ) + (q1 - q0 - overlap)
-                regions[7 * region + 1] = q1
-                regions[7 * region + 3] = max(regions[7 * region + 3], p1)
-            else:
-                region += 1
-                regions[7 * region], regions[7 * region + 1] = q0, q1
-                regions[7 * region + 2], regions[7 * region + 3] = p0, p1
-                regions[7 * region + 4] = q1 - q0
-                regions[7 * region + 5] = at
-            for c in range(4):
-                kept[4 * at + c] = sorted_runs[4 * r + c]
-            at += 1
-            regions[7 * region + 6] = at
-        for r in range(region + 1):
-            q0, q1, p0, p1, aligned = regions[7 * r], regions[7 * r + 1], regions[7 * r + 2], regions[7 * r + 3], regions[7 * r + 4]
-            lo, hi = regions[7 * r + 5], regions[7 * r + 6]
-            if extend:
-                after.found_count = 0
-                before.found_count = 0
-                rq, rp = nq - q0, ns - p0
-                if not extend_fully(query, source, &q1, &p1, drop, band, limit, &after) or not extend_fully(
-                        query_back, source_back, &rq, &rp, drop, band, limit, &before):
-                    ok = False
-                    break
-                q0, p0 = nq - rq, ns - rp
-                for c in range(after.found_count):
-                    aligned += after.found[4 * c + 1] - after.found[4 * c]
-                for c in range(before.found_count):
-                    aligned += before.found[4 * c + 1] - before.found[4 * c]
-            if q1 - q0 < k:
-                continue
-            if not trim:
-                agree = aligned
-            else:
-                agree = agreeing(exact_query, exact_source, kept, lo, hi)
-                if <double> agree / <double> max(q1 - q0, p1 - p0, 1) >= 0.9:
-                    before_sum = 0
-                    for c in range(lo, hi):
-                        before_sum += kept[4 * c + 1] - kept[4 * c]
-                    while hi > lo:
-                        c = agreeing_window(exact_query, exact_source, &kept[4 * (hi - 1)], edge, True)
-                        if c >= 0:
-                            kept[4 * (hi - 1) + 1] = kept[4 * (hi - 1)] + c + edge
-                            kept[4 * (hi - 1) + 3] = kept[4 * (hi - 1) + 2] + c + edge
-                            break
-                        hi -= 1
-                    while hi > lo:
-                        c = agreeing_window(exact_query, exact_source, &kept[4 * lo], edge, False)
-                        if c >= 0:
-                            kept[4 * lo] += c
-                            kept[4 * lo + 2] += c
-                            break
-                        lo += 1
-                    if hi == lo:
-                        continue  # nothing agrees exactly: an empty region, shorter than k
-                    after_sum = 0
-                    for c in range(lo, hi):
-                        after_sum += kept[4 * c + 1] - kept[4 * c]
-                    q0, q1, p0, p1 = kept[4 * lo], kept[4 * (hi - 1) + 1], kept[4 * lo + 2], kept[4 * (hi - 1) + 3]
-                    aligned = max(aligned - (before_sum - after_sum), 0)
-                    agree = agreeing(exact_query, exact_source, kept, lo, hi)
-                    if q1 - q0 < k:
-                        continue
-            rows[n, 0], rows[n, 1], rows[n, 2], rows[n, 3], rows[n, 4], rows[n, 5] = q0, q1, p0, p1, aligned, agree
-            n += 1
-    free(sorted_runs)
-    free(kept)
-    free(regions)
-    free(previous)
-    free(current)
-    scratch_free(&after)
-    scratch_free(&before)
     if not ok:
         raise MemoryError("no memory to extend a match")
     return out[:n].copy()
