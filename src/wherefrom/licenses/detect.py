@@ -63,7 +63,7 @@ _DEBIAN_VERSIONED = re.compile(r"^(A?GPL|LGPL|GFDL)-(\d+(?:\.\d+)?)(\+)?$", re.I
 _LICENSE_WORDS = re.compile(
     r"permi(?:ssion|tted)|licen[cs]|warrant|redistribut|copyright|public domain", re.IGNORECASE
 )
-_LICENSE_WORDS_LOWER = re.compile(r"permi(?:ssion|tted)|licen[cs]|warrant|redistribut|copyright|public domain")
+_LICENSE_WORDS_LOWER = re.compile(_LICENSE_WORDS.pattern)  # for text already lowered
 
 
 class CoreMetadata(Protocol):
@@ -434,8 +434,8 @@ def _licence_stretches(head: str) -> list[tuple[int, int]]:
     stretches: list[list[int]] = []
     lowered = head.lower()
     # Lower case keeps the offsets of almost every text; a case-sensitive search is faster.
-    words = _LICENSE_WORDS_LOWER if len(lowered) == len(head) else _LICENSE_WORDS
-    for found in words.finditer(lowered if words is _LICENSE_WORDS_LOWER else head):
+    hits = _LICENSE_WORDS_LOWER.finditer(lowered) if len(lowered) == len(head) else _LICENSE_WORDS.finditer(head)
+    for found in hits:
         if stretches and found.start() - stretches[-1][1] <= LICENSE_WORDS_APART:
             stretches[-1][1] = found.end()
         else:

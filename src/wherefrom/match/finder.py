@@ -141,9 +141,10 @@ def find_copies(
             continue
         rows = _verify(index, candidate, form, k, use_abstract)
         verified.append(rows)
-        for _, q0, q1, p0, p1, aligned, agree, _, _ in rows[rows[:, 2] - rows[:, 1] >= min_tokens].tolist():
-            length = max(q1 - q0, p1 - p0, 1)
-            if aligned / length >= options.min_similarity and _kind(aligned / length, agree / length, use_abstract) != RENAMED:
+        long = rows[rows[:, 2] - rows[:, 1] >= min_tokens]
+        if len(long):
+            similarity, _, kind = _measure(long, use_abstract)
+            for q0, q1 in long[(kind != RENAMED) & (similarity >= options.min_similarity)][:, 1:3].tolist():
                 explained[q0:q1] = True
     found = Regions.concat(estimated) if config.hash_only else _as_regions(verified, use_abstract)
     merged = merge_near(found, gap, options.min_similarity)
@@ -220,19 +221,19 @@ def _verify(index: Index, candidate: Candidate, form: NormalForm, k: int, use_ab
     return out
 
 
-def _kind(similarity: float, exact: float, use_abstract: bool) -> int:
-    if exact >= 0.999 and similarity >= 0.999:
-        return VERBATIM
-    return RENAMED if use_abstract and exact < 0.9 else NEAR_VERBATIM
+def _measure(rows: np.ndarray, use_abstract: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Similarity, exact similarity and kind of `_verify`'s rows."""
+    length = np.maximum(np.maximum(rows[:, 2] - rows[:, 1], rows[:, 4] - rows[:, 3]), 1)
+    similarity, exact = rows[:, 5] / length, rows[:, 6] / length
+    kind = np.where((exact >= 0.999) & (similarity >= 0.999), VERBATIM,
+                    np.where(use_abstract & (exact < 0.9), RENAMED, NEAR_VERBATIM))
+    return similarity, exact, kind
 
 
 def _as_regions(verified: list[np.ndarray], use_abstract: bool) -> Regions:
     """`_verify`'s rows of every candidate as one set of columns, with similarity and kind."""
     rows = np.concatenate(verified) if verified else np.zeros((0, 9), dtype=np.int64)
-    length = np.maximum(np.maximum(rows[:, 2] - rows[:, 1], rows[:, 4] - rows[:, 3]), 1)
-    similarity, exact = rows[:, 5] / length, rows[:, 6] / length
-    kind = np.where((exact >= 0.999) & (similarity >= 0.999), VERBATIM,
-                    np.where(use_abstract & (exact < 0.9), RENAMED, NEAR_VERBATIM))
+    similarity, exact, kind = _measure(rows, use_abstract)
     return Regions(
         rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy(), rows[:, 3].copy(), rows[:, 4].copy(), similarity, exact,
         kind.astype(np.int8), np.zeros(len(rows), dtype=np.uint8), rows[:, 7].copy(), rows[:, 8].copy(),
